@@ -1,0 +1,68 @@
+//! Typed errors and the one table that maps them to documented exit codes.
+
+use crate::diagnostic::Diagnostic;
+
+/// The process exit codes, documented in the README. This is the only place they are defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every selected scenario passed (known bugs that reproduce count as passed).
+    Success = 0,
+    /// At least one scenario failed.
+    Failed = 1,
+    /// Invalid input: a scenario, a spec or the command line.
+    InvalidInput = 2,
+    /// The target could not be reached, or does not speak HTTP.
+    Unreachable = 3,
+    /// A bug in medusa-conform itself.
+    Internal = 4,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Everything that can stop a run before or outside the scenarios themselves.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// One or more problems in scenarios or specs, each with its location.
+    #[error("{}", render_all(.0))]
+    Invalid(Vec<Diagnostic>),
+    /// A bad command line or option value.
+    #[error("{0}")]
+    Usage(String),
+    /// A file that cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    /// The target does not answer HTTP.
+    #[error("target {target} is unreachable: {reason}\n  help: start the server, or pass --target URL (or MEDUSA_URL) pointing at a running Medusa")]
+    Unreachable { target: String, reason: String },
+    /// Something that should not happen.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn render_all(ds: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in ds {
+        out.push_str(&d.render_plain());
+        out.push('\n');
+    }
+    out
+}
+
+impl Error {
+    /// The table: error kind → exit code.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Invalid(_) | Error::Usage(_) | Error::Io { .. } => ExitCode::InvalidInput,
+            Error::Unreachable { .. } => ExitCode::Unreachable,
+            Error::Internal(_) => ExitCode::Internal,
+        }
+    }
+
+    pub fn invalid(d: Diagnostic) -> Error {
+        Error::Invalid(vec![d])
+    }
+}

@@ -1,0 +1,120 @@
+//! What a run produced, step by step: the records every reporter reads. They are built by
+//! `run` with every secret already masked, so reporters cannot leak what they never see.
+
+use crate::source::Span;
+use crate::specs::Violation;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+    /// A `known_bug` scenario whose bug still reproduces.
+    KnownBug,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KnownBugReport {
+    pub issue: String,
+    pub url: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    pub name: String,
+    pub title: String,
+    pub file: String,
+    pub tags: Vec<String>,
+    pub status: Status,
+    pub duration_ms: u64,
+    pub seed: u64,
+    pub iteration: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_bug: Option<KnownBugReport>,
+    /// Why it was skipped, or the known-bug verdict, in one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub steps: Vec<StepReport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Setup,
+    Steps,
+    Teardown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    /// No response at all (connection, timeout, template error).
+    Error,
+    NotRun,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub phase: Phase,
+    pub name: String,
+    pub actor: String,
+    pub position: String,
+    pub status: StepStatus,
+    pub duration_ms: u64,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub failures: Vec<CheckFailure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckFailure {
+    /// Which check: `status`, `json $.customer.id`, `cookie connect.sid`, `schema StoreAuthRes`…
+    pub check: String,
+    pub position: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub truncated: bool,
+}
+
+impl ScenarioReport {
+    /// The steps that failed (checks or errors).
+    pub fn failed_steps(&self) -> impl Iterator<Item = &StepReport> {
+        self.steps.iter().filter(|s| matches!(s.status, StepStatus::Failed | StepStatus::Error))
+    }
+}

@@ -1,0 +1,162 @@
+//! Finds scenario files, reads them and parses the YAML with spans. Names each scenario after
+//! its path, so test names are stable: `scenarios/store-auth/exists/unknown.yaml` is
+//! `store_auth::exists::unknown`.
+
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::scenario::ScenarioDoc;
+use crate::source::SourceFile;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A parsed scenario file.
+#[derive(Debug)]
+pub struct Loaded {
+    pub name: String,
+    pub file: Arc<SourceFile>,
+    pub doc: ScenarioDoc,
+}
+
+/// Every `.yaml`/`.yml` file under `paths`, each with the root its name is relative to.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, Error> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Error::Io { path: p.display().to_string(), source: e })?;
+        let root = naming_root(p, meta.is_dir());
+        if meta.is_dir() {
+            walk(p, &mut |f| out.push((f, root.clone()))).map_err(|e| Error::Io { path: p.display().to_string(), source: e })?;
+        } else {
+            out.push((p.clone(), root));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Names are relative to the nearest `scenarios` directory, else to the argument itself.
+fn naming_root(p: &Path, is_dir: bool) -> PathBuf {
+    let mut cur = Some(p);
+    while let Some(c) = cur {
+        if c.file_name().is_some_and(|n| n == "scenarios") {
+            return c.to_path_buf();
+        }
+        cur = c.parent();
+    }
+    if is_dir { p.to_path_buf() } else { p.parent().map(Path::to_path_buf).unwrap_or_default() }
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(PathBuf)) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, f)?;
+        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            f(p);
+        }
+    }
+    Ok(())
+}
+
+/// `store-auth/exists/unknown.yaml` → `store_auth::exists::unknown`.
+pub fn test_name(file: &Path, root: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file).with_extension("");
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().replace(['-', '.', ' '], "_"))
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// Parses one file's text.
+pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Diagnostic> {
+    let file = Arc::new(SourceFile { path, text });
+    match serde_saphyr::from_str::<ScenarioDoc>(&file.text) {
+        Ok(doc) => Ok(Loaded { name, file, doc }),
+        Err(e) => Err(yaml_error(&file, &e)),
+    }
+}
+
+/// Reads and parses everything; collects every problem instead of stopping at the first.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
+    let mut ok = Vec::new();
+    let mut problems = Vec::new();
+    for (file, root) in discover(paths)? {
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::Io { path: file.display().to_string(), source: e })?;
+        match parse(test_name(&file, &root), file.display().to_string(), text) {
+            Ok(l) => ok.push(l),
+            Err(d) => problems.push(d),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let mut seen = std::collections::HashMap::new();
+    for l in &ok {
+        if let Some(other) = seen.insert(l.name.clone(), l.file.path.clone()) {
+            problems.push(Diagnostic::new(format!(
+                "two scenarios have the test name `{}`: {} and {}",
+                l.name, other, l.file.path
+            )).help("rename one of the files"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    Ok(ok)
+}
+
+/// Renders a YAML error rustc-style and adds a "did you mean" for unknown keys.
+fn yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnostic {
+    let mut rendered = e.render_with_options(serde_saphyr::render_options! { source_name: Some(file.path.as_str()) });
+    let msg = e.to_string();
+    if let Some(hint) = unknown_field_hint(&msg) {
+        rendered.push_str(&format!("\n  = help: {hint}"));
+    }
+    if !rendered.starts_with("error") {
+        rendered = format!("error: {rendered}");
+    }
+    let mut d = Diagnostic::new(first_line(&msg));
+    if let Some(loc) = e.location() {
+        d = d.at(crate::source::Span::new(file, crate::source::Loc::from_saphyr(&loc)));
+    }
+    d.rendered = Some(rendered);
+    d
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_string()
+}
+
+/// From "unknown field `captures`, expected one of `a`, `b`" suggest the closest key.
+fn unknown_field_hint(msg: &str) -> Option<String> {
+    let rest = msg.split("unknown field `").nth(1)?;
+    let (field, rest) = rest.split_once('`')?;
+    let options: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let best = options
+        .iter()
+        .map(|o| (strsim::jaro_winkler(field, o), *o))
+        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())?;
+    (best.0 > 0.75).then(|| format!("did you mean `{}`?", best.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_stable() {
+        assert_eq!(
+            test_name(Path::new("scenarios/store-auth/exists/unknown.yaml"), Path::new("scenarios")),
+            "store_auth::exists::unknown"
+        );
+        assert_eq!(naming_root(Path::new("x/scenarios/store-auth"), true), PathBuf::from("x/scenarios"));
+    }
+
+    #[test]
+    fn unknown_key_hint() {
+        let h = unknown_field_hint("unknown field `captures`, expected one of `name`, `capture`, `expect`");
+        assert_eq!(h.as_deref(), Some("did you mean `capture`?"));
+    }
+}

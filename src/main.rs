@@ -1,0 +1,196 @@
+//! The thin CLI: parses flags and environment into `RunOptions` and maps errors to exit codes.
+
+use clap::{Parser, Subcommand};
+use medusa_conform::error::{Error, ExitCode};
+use medusa_conform::options::RunOptions;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "medusa-conform", version, about = "Conformance tests for Medusa's Store Auth API")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Scenario files or directories, then an optional name filter (libtest style).
+    args: Vec<String>,
+    /// Base URL of the Medusa server under test (default: the embedded reference server).
+    #[arg(long, env = "MEDUSA_URL")]
+    target: Option<String>,
+    /// Directory holding the JSON Schemas.
+    #[arg(long, default_value = "specs")]
+    specs: PathBuf,
+    /// A variable for every scenario: NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Only scenarios with this tag (repeatable).
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Leave out scenarios with this tag (repeatable).
+    #[arg(long = "skip-tag")]
+    skip_tags: Vec<String>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write a JSON report here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Seed for the generators (printed by every run; replays its data).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run the selection N times.
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+    /// Send requests through this proxy (none by default, whatever HTTP_PROXY says).
+    #[arg(long)]
+    proxy: Option<String>,
+    /// Accept invalid TLS certificates (self-signed targets).
+    #[arg(long)]
+    insecure: bool,
+    #[arg(long)]
+    exact: bool,
+    #[arg(long)]
+    skip: Vec<String>,
+    #[arg(long)]
+    list: bool,
+    #[arg(long)]
+    ignored: bool,
+    #[arg(long)]
+    include_ignored: bool,
+    /// Scenarios run at once (default 16: the work waits on the network).
+    #[arg(long)]
+    test_threads: Option<usize>,
+    #[arg(long, short)]
+    quiet: bool,
+    /// libtest output format: pretty, terse or json.
+    #[arg(long)]
+    format: Option<String>,
+    #[arg(long)]
+    color: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Secret for store JWTs (random by default).
+    #[arg(long, env = "MEDUSA_JWT_SECRET")]
+    jwt_secret: Option<String>,
+    /// Secret for the connect.sid signature (random by default).
+    #[arg(long, env = "MEDUSA_COOKIE_SECRET")]
+    cookie_secret: Option<String>,
+    /// Behave like NODE_ENV=production (Secure; SameSite=None cookies, only over https).
+    #[arg(long)]
+    production: bool,
+    /// Not Medusa's behaviour: logout revokes bearer tokens (medusajs/medusa#5930 fixed).
+    #[arg(long)]
+    revoke_tokens_on_logout: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run scenarios against a target.
+    Run(RunArgs),
+    /// List the scenarios' test names.
+    List(RunArgs),
+    /// Check scenarios and specs without sending anything.
+    Lint(RunArgs),
+    /// Print the scenario format's JSON Schema (for editors).
+    Schema,
+    /// Serve the embedded reference Medusa Store Auth API.
+    Serve(ServeArgs),
+}
+
+fn options(a: RunArgs) -> Result<RunOptions, Error> {
+    let mut paths = Vec::new();
+    let mut filter = None;
+    for arg in a.args {
+        if std::path::Path::new(&arg).exists() {
+            paths.push(PathBuf::from(arg));
+        } else if filter.is_none() {
+            filter = Some(arg);
+        } else {
+            return Err(Error::Usage(format!("`{arg}` is neither a scenario path nor the (single) name filter")));
+        }
+    }
+    if paths.is_empty() {
+        paths.push(PathBuf::from("scenarios"));
+    }
+    let mut vars = Vec::new();
+    for v in a.vars {
+        let (k, val) = v.split_once('=').ok_or_else(|| Error::Usage(format!("--var `{v}`: write NAME=VALUE")))?;
+        vars.push((k.to_string(), val.to_string()));
+    }
+    Ok(RunOptions {
+        target: a.target.filter(|t| !t.is_empty()),
+        paths,
+        specs_dir: a.specs,
+        vars,
+        env: std::env::vars().collect(),
+        tags: a.tags,
+        skip_tags: a.skip_tags,
+        junit: a.junit,
+        json: a.json,
+        seed: a.seed,
+        repeat: a.repeat,
+        client: medusa_conform::http::ClientOptions { proxy: a.proxy, insecure: a.insecure, connect_timeout: None },
+        filter,
+        exact: a.exact,
+        skip: a.skip,
+        list: a.list,
+        ignored: a.ignored,
+        include_ignored: a.include_ignored,
+        test_threads: a.test_threads,
+        quiet: a.quiet || a.format.as_deref() == Some("terse"),
+        format_json: a.format.as_deref() == Some("json"),
+        color: a.color,
+        embedded: false,
+    })
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Run(a) => options(a).and_then(medusa_conform::harness::run),
+        Cmd::List(a) => options(a).and_then(|mut o| {
+            o.list = true;
+            medusa_conform::harness::run(o)
+        }),
+        Cmd::Lint(a) => options(a).and_then(|o| medusa_conform::harness::lint(&o)).map(|n| {
+            println!("{n} scenario(s) OK");
+            ExitCode::Success
+        }),
+        Cmd::Schema => {
+            print!("{}", medusa_conform::SCENARIO_SCHEMA);
+            Ok(ExitCode::Success)
+        }
+        Cmd::Serve(a) => medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
+            host: a.host,
+            port: a.port,
+            jwt_secret: a.jwt_secret,
+            cookie_secret: a.cookie_secret,
+            production: a.production,
+            revoke_tokens_on_logout: a.revoke_tokens_on_logout,
+        }).map(|()| ExitCode::Success),
+    };
+    match result {
+        Ok(code) => std::process::exit(code.code()),
+        Err(e) => {
+            let code = e.exit_code();
+            match &e {
+                Error::Invalid(ds) => {
+                    for d in ds {
+                        anstream::eprintln!("{}\n", d.render_styled());
+                    }
+                    anstream::eprintln!("medusa-conform: {} problem(s); nothing was sent", ds.len());
+                }
+                other => anstream::eprintln!("error: {other}"),
+            }
+            std::process::exit(code.code());
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The one place where a medusa-js `auth` method becomes an HTTP request.
+//!
+//! | step | medusa-js | request |
+//! |---|---|---|
+//! | `authenticate` | `auth.authenticate(payload)` | `POST /store/auth`, JSON body |
+//! | `get_session` | `auth.getSession()` | `GET /store/auth` |
+//! | `exists` | `auth.exists(email)` | `GET /store/auth/{email}` |
+//! | `get_token` | `auth.getToken(payload)` | `POST /store/auth/token`, JSON body |
+//! | `delete_session` | `auth.deleteSession()` | `DELETE /store/auth` |
+//! | `register` | `customers.create(payload)` | `POST /store/customers`, JSON body |
+
+use crate::template::{Scope, TValue, Val};
+use serde_json::Value;
+
+#[derive(Debug)]
+pub enum Op {
+    Authenticate(TValue),
+    GetSession,
+    Exists { email: TValue, encode: bool },
+    GetToken(TValue),
+    DeleteSession,
+    Register(TValue),
+    Request {
+        method: String,
+        path: TValue,
+        query: Vec<(String, TValue)>,
+        headers: Vec<(String, TValue)>,
+        json: Option<TValue>,
+        body: Option<TValue>,
+    },
+}
+
+/// A request before cookies and bearer are added.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Values in this request that must be masked (passwords in bodies, secret vars).
+    pub secrets: Vec<String>,
+}
+
+/// Percent-encodes what a single path segment cannot hold; keeps `@` and `+` as browsers do.
+fn encode_segment(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        match ch {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '.' | '_' | '~' | '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ','
+            | ';' | '=' | ':' | '@' => out.push(ch),
+            _ => {
+                let mut buf = [0u8; 4];
+                for b in ch.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn note(v: &Val, secrets: &mut Vec<String>) {
+    if v.secret {
+        match &v.value {
+            Value::String(s) => secrets.push(s.clone()),
+            other => crate::template::TValue::secret_strings(other, secrets),
+        }
+    }
+    crate::template::TValue::secret_strings(&v.value, secrets);
+}
+
+fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), String> {
+    let v = t.eval(scope)?;
+    note(&v, &mut p.secrets);
+    // `get_session: {}` style null means an empty object body.
+    let body = if v.value.is_null() { Value::Object(Default::default()) } else { v.value };
+    p.headers.push(("content-type".into(), "application/json".into()));
+    p.body = Some(serde_json::to_vec(&body).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+impl Op {
+    pub fn is_get_token(&self) -> bool {
+        matches!(self, Op::GetToken(_))
+    }
+
+    /// Evaluates the templates and builds the request.
+    pub fn prepare(&self, scope: &mut Scope) -> Result<Prepared, String> {
+        let mut p = Prepared { method: "GET".into(), path: String::new(), query: vec![], headers: vec![], body: None, secrets: vec![] };
+        match self {
+            Op::Authenticate(b) => {
+                p.method = "POST".into();
+                p.path = "/store/auth".into();
+                json_body(b, scope, &mut p)?;
+            }
+            Op::GetToken(b) => {
+                p.method = "POST".into();
+                p.path = "/store/auth/token".into();
+                json_body(b, scope, &mut p)?;
+            }
+            Op::Register(b) => {
+                p.method = "POST".into();
+                p.path = "/store/customers".into();
+                json_body(b, scope, &mut p)?;
+            }
+            Op::GetSession => p.path = "/store/auth".into(),
+            Op::DeleteSession => {
+                p.method = "DELETE".into();
+                p.path = "/store/auth".into();
+            }
+            Op::Exists { email, encode } => {
+                let v = email.eval(scope)?;
+                note(&v, &mut p.secrets);
+                let e = v.as_text();
+                p.path = format!("/store/auth/{}", if *encode { encode_segment(&e) } else { e });
+            }
+            Op::Request { method, path, query, headers, json, body } => {
+                p.method = method.clone();
+                let pv = path.eval(scope)?;
+                note(&pv, &mut p.secrets);
+                p.path = pv.as_text();
+                for (k, v) in query {
+                    let v = v.eval(scope)?;
+                    note(&v, &mut p.secrets);
+                    p.query.push((k.clone(), v.as_text()));
+                }
+                for (k, v) in headers {
+                    let v = v.eval(scope)?;
+                    note(&v, &mut p.secrets);
+                    p.headers.push((k.to_ascii_lowercase(), v.as_text()));
+                }
+                if let Some(j) = json {
+                    json_body(j, scope, &mut p)?;
+                    // A header given explicitly wins over the default JSON content type.
+                    if p.headers.iter().filter(|(k, _)| k == "content-type").count() > 1 {
+                        p.headers.retain(|(k, v)| k != "content-type" || v != "application/json");
+                    }
+                } else if let Some(b) = body {
+                    let v = b.eval(scope)?;
+                    note(&v, &mut p.secrets);
+                    p.body = Some(v.as_text().into_bytes());
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn path_segment_encoding() {
+        assert_eq!(super::encode_segment("a+b@x.com"), "a+b@x.com");
+        assert_eq!(super::encode_segment("a/b c?#"), "a%2Fb%20c%3F%23");
+    }
+}

@@ -1,0 +1,35 @@
+//! The JSON report: every scenario, step, timing and failure, machine-readable.
+
+use crate::event::ScenarioReport;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    tool: &'static str,
+    version: &'static str,
+    target: &'a str,
+    seed: u64,
+    summary: Summary,
+    scenarios: &'a [ScenarioReport],
+}
+
+#[derive(Serialize)]
+struct Summary {
+    passed: usize,
+    failed: usize,
+    known_bugs: usize,
+    skipped: usize,
+}
+
+pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
+    let c = super::human::counts(reports);
+    let doc = Doc {
+        tool: "medusa-conform",
+        version: env!("CARGO_PKG_VERSION"),
+        target,
+        seed,
+        summary: Summary { passed: c.passed, failed: c.failed, known_bugs: c.known_bugs, skipped: c.skipped },
+        scenarios: reports,
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}

@@ -1,0 +1,83 @@
+//! The JUnit XML report: one testsuite per scenario file's folder, one testcase per scenario,
+//! with every step's result in it (system-out), known bugs as passes with a property, skips
+//! as skipped.
+
+use crate::event::{ScenarioReport, Status};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+fn steps_text(r: &ScenarioReport) -> String {
+    r.steps
+        .iter()
+        .map(|s| {
+            let status = format!("{:?}", s.status).to_lowercase();
+            let resp = s.response.as_ref().map(|x| format!(" -> {}", x.status)).unwrap_or_default();
+            let req = s.request.as_ref().map(|x| format!(" {} {}", x.method, x.url)).unwrap_or_default();
+            format!("[{:?}] {} ({}): {}{}{} [{} ms]", s.phase, s.name, s.position, status, req, resp, s.duration_ms).to_lowercase_phase()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+trait LowerPhase {
+    fn to_lowercase_phase(self) -> String;
+}
+
+impl LowerPhase for String {
+    fn to_lowercase_phase(self) -> String {
+        self.replacen("[Setup]", "[setup]", 1).replacen("[Steps]", "[step]", 1).replacen("[Teardown]", "[teardown]", 1)
+    }
+}
+
+pub fn render(reports: &[ScenarioReport]) -> String {
+    let mut report = Report::new("medusa-conform");
+    let mut suites: BTreeMap<String, Vec<&ScenarioReport>> = BTreeMap::new();
+    for r in reports {
+        let suite = r.name.rsplit_once("::").map(|(s, _)| s.to_string()).unwrap_or_else(|| r.name.clone());
+        suites.entry(suite).or_default().push(r);
+    }
+    for (name, rs) in suites {
+        let mut suite = TestSuite::new(name);
+        for r in rs {
+            let status = match r.status {
+                Status::Passed | Status::KnownBug => TestCaseStatus::success(),
+                Status::Skipped => {
+                    let mut s = TestCaseStatus::skipped();
+                    if let Some(n) = &r.note {
+                        s.set_message(n.clone());
+                    }
+                    s
+                }
+                Status::Failed => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    let first = r
+                        .note
+                        .clone()
+                        .or_else(|| r.failed_steps().next().map(|st| {
+                            st.failures.first().map(|f| format!("step `{}`: {}: {}", st.name, f.check, f.message))
+                                .unwrap_or_else(|| format!("step `{}`: {}", st.name, st.error.clone().unwrap_or_default()))
+                        }))
+                        .unwrap_or_else(|| "failed".into());
+                    s.set_message(first);
+                    s.set_description(super::human::failure(r, false));
+                    s
+                }
+            };
+            let mut tc = TestCase::new(r.name.clone(), status);
+            tc.set_classname(r.file.clone());
+            tc.set_time(Duration::from_millis(r.duration_ms));
+            tc.set_system_out(steps_text(r));
+            if let Some(k) = &r.known_bug {
+                tc.add_property(Property::new("known_bug", k.issue.clone()));
+                tc.add_property(Property::new("known_bug_url", k.url.clone()));
+                if r.status == Status::KnownBug {
+                    tc.add_property(Property::new("known_bug_status", "reproduces"));
+                }
+            }
+            suite.add_test_case(tc);
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string().unwrap_or_default()
+}

@@ -1,0 +1,411 @@
+//! Runs one planned scenario against a target: vars, then setup, steps (stopping at the first
+//! failure) and teardown (always), each step sent exactly once unless it asks to `retry`.
+//! Produces a `ScenarioReport` whose every string has passed through the scenario's redactor.
+
+use crate::actor::{Actor, SetCookie};
+use crate::event::*;
+use crate::plan::{Bearer, Scenario, Step};
+use crate::redact::Redactor;
+use crate::template::{is_secret_name, Scope, Val};
+use rand::SeedableRng;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Shared by every scenario of a run.
+pub struct Context {
+    pub client: reqwest::Client,
+    pub target: url::Url,
+    pub env: Arc<HashMap<String, String>>,
+    pub cli_vars: Vec<(String, String)>,
+    pub seed: u64,
+}
+
+/// Report bodies are cut to this many bytes (the full body is never kept in a report).
+const REPORT_BODY: usize = 4096;
+
+/// A stable per-scenario seed: the run's seed, the scenario's name and the repetition.
+pub fn scenario_seed(seed: u64, name: &str, iteration: u32) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in name.bytes().chain(iteration.to_le_bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn cut(s: &str, n: usize) -> (String, bool) {
+    if s.len() <= n {
+        return (s.to_string(), false);
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (format!("{}…", &s[..end]), true)
+}
+
+fn url_for(target: &url::Url, path: &str, query: &[(String, String)]) -> Result<url::Url, String> {
+    let mut url = if path.starts_with("http://") || path.starts_with("https://") {
+        url::Url::parse(path).map_err(|e| format!("invalid URL `{path}`: {e}"))?
+    } else {
+        let base = target.as_str().trim_end_matches('/');
+        let sep = if path.starts_with('/') { "" } else { "/" };
+        url::Url::parse(&format!("{base}{sep}{path}")).map_err(|e| format!("invalid path `{path}`: {e}"))?
+    };
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+    Ok(url)
+}
+
+struct RunState<'a> {
+    scope: Scope<'a>,
+    actors: HashMap<String, Actor>,
+    redactor: Redactor,
+}
+
+impl RunState<'_> {
+    fn secret(&self, v: &Val) {
+        if v.secret {
+            match &v.value {
+                Value::String(s) => self.redactor.add(s),
+                other => self.redactor.add(&other.to_string()),
+            }
+        }
+    }
+}
+
+fn step_report(step: &Step, phase: Phase, status: StepStatus) -> StepReport {
+    StepReport {
+        phase,
+        name: step.name.clone(),
+        actor: step.actor.clone(),
+        position: step.span.position(),
+        status,
+        duration_ms: 0,
+        attempts: 0,
+        error: None,
+        failures: vec![],
+        request: None,
+        response: None,
+        curl: None,
+        span: Some(step.span.clone()),
+    }
+}
+
+async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -> StepReport {
+    let started = Instant::now();
+    let mut rep = step_report(step, phase, StepStatus::Passed);
+    let error = |mut rep: StepReport, msg: String, st: &RunState| {
+        rep.status = StepStatus::Error;
+        rep.error = Some(st.redactor.text(&msg));
+        rep.duration_ms = started.elapsed().as_millis() as u64;
+        rep
+    };
+    let prepared = match step.op.prepare(&mut st.scope) {
+        Ok(p) => p,
+        Err(e) => return error(rep, format!("cannot build the request: {e}"), st),
+    };
+    prepared.secrets.iter().for_each(|s| st.redactor.add(s));
+    let url = match url_for(&ctx.target, &prepared.path, &prepared.query) {
+        Ok(u) => u,
+        Err(e) => return error(rep, e, st),
+    };
+    let mut headers = prepared.headers.clone();
+    for (k, t) in &step.headers {
+        match t.eval(&mut st.scope) {
+            Ok(v) => {
+                if is_secret_name(k) {
+                    st.redactor.add(&v.as_text());
+                }
+                st.secret(&v);
+                let k = k.to_ascii_lowercase();
+                headers.retain(|(h, _)| *h != k);
+                headers.push((k, v.as_text()));
+            }
+            Err(e) => return error(rep, format!("header `{k}`: {e}"), st),
+        }
+    }
+    let actor = st.actors.entry(step.actor.clone()).or_default();
+    if step.send_cookies && !headers.iter().any(|(k, _)| k == "cookie") {
+        if let Some(c) = actor.cookie_header(&url) {
+            headers.push(("cookie".into(), c));
+        }
+    }
+    let token = match &step.bearer {
+        Bearer::Session => actor.token.clone(),
+        Bearer::None => None,
+        Bearer::Given(t) => match t.eval(&mut st.scope) {
+            Ok(v) => Some(v.as_text()),
+            Err(e) => return error(rep, format!("bearer: {e}"), st),
+        },
+        Bearer::Jwt(spec) => match build_jwt(spec, &mut st.scope) {
+            Ok(t) => Some(t),
+            Err(e) => return error(rep, format!("bearer jwt: {e}"), st),
+        },
+    };
+    if let Some(t) = &token {
+        st.redactor.add(t);
+        if !headers.iter().any(|(k, _)| k == "authorization") {
+            headers.push(("authorization".into(), format!("Bearer {t}")));
+        }
+    }
+    let body_text = prepared.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+    let request = RequestRecord {
+        method: prepared.method.clone(),
+        url: st.redactor.text(url.as_str()),
+        headers: headers.iter().map(|(k, v)| (k.clone(), st.redactor.header(k, v))).collect(),
+        body: body_text.as_deref().map(|b| cut(&st.redactor.text(b), REPORT_BODY).0),
+    };
+    rep.curl = Some(crate::curl::command(&request));
+    rep.request = Some(request);
+    let method = reqwest::Method::from_bytes(prepared.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let (times, interval) = step.retry.unwrap_or((0, std::time::Duration::ZERO));
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        rep.attempts = attempt;
+        let mut rb = ctx.client.request(method.clone(), url.clone());
+        for (k, v) in &headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = &prepared.body {
+            rb = rb.body(b.clone());
+        }
+        let resp = match crate::http::send(rb, step.timeout).await {
+            Ok(r) => r,
+            Err(e) if attempt <= times => {
+                let _ = e;
+                tokio::time::sleep(interval).await;
+                continue;
+            }
+            Err(e) => return error(rep, format!("{} {}: {e}", prepared.method, st.redactor.text(url.as_str())), st),
+        };
+        let actor = st.actors.entry(step.actor.clone()).or_default();
+        let set_cookies = resp.set_cookies();
+        for c in set_cookies.iter().filter_map(|l| SetCookie::parse(l)) {
+            st.redactor.add(&c.value);
+        }
+        actor.store(&set_cookies, &url);
+        let json = crate::expect::body_json(&resp);
+        if step.op.is_get_token() && resp.status == 200 {
+            if let Some(t) = json.as_ref().and_then(|j| j.get("access_token")).and_then(Value::as_str) {
+                st.redactor.add(t);
+                actor.token = Some(t.to_string());
+            }
+        }
+        // Anything that looks like a credential in a JSON response is masked too.
+        if let Some(j) = &json {
+            let mut found = Vec::new();
+            crate::template::TValue::secret_strings(j, &mut found);
+            found.iter().for_each(|s| st.redactor.add(s));
+        }
+        let mut failures = Vec::new();
+        for e in &step.expects {
+            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope) {
+                failures.push((e.span.clone(), f));
+            }
+        }
+        if !failures.is_empty() && attempt <= times {
+            tokio::time::sleep(interval).await;
+            continue;
+        }
+        if failures.is_empty() {
+            for c in &step.captures {
+                let actor = st.actors.entry(step.actor.clone()).or_default();
+                match crate::capture::take(c, &resp, json.as_ref(), actor) {
+                    Ok(v) => {
+                        st.secret(&v);
+                        st.scope.vars.insert(c.name.clone(), v);
+                    }
+                    Err(m) => failures.push((
+                        c.span.clone(),
+                        crate::expect::Failure { check: format!("capture {}", c.name), message: m, diff: vec![], violations: vec![] },
+                    )),
+                }
+            }
+        }
+        let (body, truncated) = cut(&st.redactor.text(&resp.text()), REPORT_BODY);
+        rep.response = Some(ResponseRecord {
+            status: resp.status,
+            reason: resp.reason.clone(),
+            headers: resp.headers.iter().map(|(k, v)| (k.clone(), st.redactor.header(k, v))).collect(),
+            body,
+            truncated: truncated || resp.truncated,
+        });
+        rep.failures = failures
+            .into_iter()
+            .map(|(span, f)| CheckFailure {
+                check: f.check,
+                position: span.position(),
+                message: st.redactor.text(&f.message),
+                diff: f.diff.iter().map(|d| st.redactor.text(d)).collect(),
+                violations: f.violations,
+                span: Some(span),
+            })
+            .collect();
+        if !rep.failures.is_empty() {
+            rep.status = StepStatus::Failed;
+        }
+        rep.duration_ms = started.elapsed().as_millis() as u64;
+        return rep;
+    }
+}
+
+fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, String> {
+    let obj = |v: Val| v.value.as_object().cloned().ok_or("must be a map".to_string());
+    let b = crate::jwt::Build {
+        from: spec.from.as_ref().map(|t| t.eval(scope)).transpose()?.map(|v| v.as_text()),
+        claims: obj(spec.claims.eval(scope)?)?,
+        header: obj(spec.header.eval(scope)?)?,
+        alg: spec.alg.clone(),
+        secret: spec.secret.as_ref().map(|t| t.eval(scope)).transpose()?.map(|v| v.as_text()),
+        keep_signature: spec.keep_signature,
+        tamper_signature: spec.tamper_signature,
+    };
+    crate::jwt::build(&b)
+}
+
+/// Runs a scenario; never panics on a misbehaving target, never returns unmasked secrets.
+pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport {
+    let started = Instant::now();
+    let mut report = ScenarioReport {
+        name: sc.name.clone(),
+        title: sc.title.clone(),
+        file: sc.file.path.clone(),
+        tags: sc.tags.clone(),
+        status: Status::Passed,
+        duration_ms: 0,
+        seed: ctx.seed,
+        iteration,
+        known_bug: sc.known_bug.as_ref().map(|k| KnownBugReport { issue: k.issue.clone(), url: k.url.clone(), reason: k.reason.clone() }),
+        note: None,
+        steps: vec![],
+    };
+    let missing: Vec<&str> = sc.requires_env.iter().filter(|e| !ctx.env.contains_key(*e)).map(String::as_str).collect();
+    if !missing.is_empty() {
+        report.status = Status::Skipped;
+        report.note = Some(format!("requires environment variable{} {} (not set)", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")));
+        return report;
+    }
+    let mut st = RunState {
+        scope: Scope {
+            vars: HashMap::new(),
+            env: &ctx.env,
+            rng: rand::rngs::StdRng::seed_from_u64(scenario_seed(ctx.seed, &sc.name, iteration)),
+        },
+        actors: HashMap::new(),
+        redactor: Redactor::default(),
+    };
+    for (k, v) in &ctx.cli_vars {
+        let val = Val { value: Value::String(v.clone()), secret: is_secret_name(k) };
+        st.secret(&val);
+        st.scope.vars.insert(k.clone(), val);
+    }
+    for (name, t, secret) in &sc.vars {
+        match t.eval(&mut st.scope) {
+            Ok(mut v) => {
+                v.secret |= *secret;
+                st.secret(&v);
+                st.scope.vars.insert(name.clone(), v);
+            }
+            Err(e) => {
+                let mut s = StepReport {
+                    phase: Phase::Setup,
+                    name: format!("vars.{name}"),
+                    actor: String::new(),
+                    position: sc.file.path.clone(),
+                    status: StepStatus::Error,
+                    duration_ms: 0,
+                    attempts: 0,
+                    error: Some(st.redactor.text(&e)),
+                    failures: vec![],
+                    request: None,
+                    response: None,
+                    curl: None,
+                    span: None,
+                };
+                s.error = Some(format!("variable `{name}`: {}", s.error.take().unwrap_or_default()));
+                report.steps.push(s);
+                report.status = Status::Failed;
+                return report;
+            }
+        }
+    }
+    let deadline = started + sc.timeout;
+    let mut failed = false;
+    for (phase, steps) in [(Phase::Setup, &sc.setup), (Phase::Steps, &sc.steps)] {
+        for step in steps.iter() {
+            if failed {
+                report.steps.push(step_report(step, phase, StepStatus::NotRun));
+                continue;
+            }
+            let r = if Instant::now() >= deadline {
+                let mut r = step_report(step, phase, StepStatus::Error);
+                r.error = Some(format!("scenario timeout ({:?}) reached before this step", sc.timeout));
+                r
+            } else {
+                exec(step, phase, ctx, &mut st).await
+            };
+            failed = r.status != StepStatus::Passed;
+            report.steps.push(r);
+        }
+    }
+    for step in &sc.teardown {
+        let r = exec(step, Phase::Teardown, ctx, &mut st).await;
+        failed |= r.status != StepStatus::Passed;
+        report.steps.push(r);
+    }
+    report.status = if failed { Status::Failed } else { Status::Passed };
+    if let Some(k) = &sc.known_bug {
+        judge_known_bug(&mut report, k);
+    }
+    // Secrets learned late (e.g. a token captured in the last step) are masked everywhere.
+    for s in &mut report.steps {
+        s.curl = s.curl.as_deref().map(|c| st.redactor.text(c));
+        if let Some(r) = &mut s.request {
+            r.url = st.redactor.text(&r.url);
+            r.body = r.body.as_deref().map(|b| st.redactor.text(b));
+            r.headers.iter_mut().for_each(|(k, v)| *v = st.redactor.header(k, v));
+        }
+        if let Some(r) = &mut s.response {
+            r.body = st.redactor.text(&r.body);
+            r.headers.iter_mut().for_each(|(k, v)| *v = st.redactor.header(k, v));
+        }
+        s.failures.iter_mut().for_each(|f| f.message = st.redactor.text(&f.message));
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// A known bug "reproduces" when an expectation in `steps` (or in its named step) fails while
+/// setup passed; it fails loudly when everything passes.
+fn judge_known_bug(report: &mut ScenarioReport, k: &crate::plan::KnownBug) {
+    let first_bad = report.failed_steps().next().cloned();
+    match first_bad {
+        None => {
+            report.status = Status::Failed;
+            report.note = Some(format!(
+                "known bug {} no longer reproduces: the scenario now passes; remove known_bug or update it ({})",
+                k.issue, k.url
+            ));
+        }
+        Some(s)
+            if s.phase == Phase::Steps
+                && s.status == StepStatus::Failed
+                && k.step.as_ref().is_none_or(|n| *n == s.name)
+                && !report.steps.iter().any(|t| t.phase == Phase::Teardown && t.status != StepStatus::Passed) =>
+        {
+            report.status = Status::KnownBug;
+            report.note = Some(format!("known bug {} reproduces at step `{}`: {} ({})", k.issue, s.name, k.reason, k.url));
+        }
+        Some(s) => {
+            report.note = Some(format!(
+                "known bug {}: the scenario failed at step `{}` ({:?} phase), not where the bug shows; this is a real failure",
+                k.issue, s.name, s.phase
+            ));
+        }
+    }
+}

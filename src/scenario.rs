@@ -1,0 +1,194 @@
+//! The scenario file format, as deserialized from YAML with spans kept on everything a
+//! diagnostic may need to point at. `docs/scenario-format.md` documents it for people and
+//! `specs/scenario.schema.json` for editors; this is the definition the loader enforces.
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// An ordered map whose keys and values keep their YAML locations.
+#[derive(Debug, Clone)]
+pub struct SpannedMap<V>(pub Vec<(Spanned<String>, V)>);
+
+impl<V> Default for SpannedMap<V> {
+    fn default() -> Self {
+        SpannedMap(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V2<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for V2<V> {
+            type Value = SpannedMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = m.next_key::<Spanned<String>>()? {
+                    let v = m.next_value::<V>()?;
+                    out.push((k, v));
+                }
+                Ok(SpannedMap(out))
+            }
+        }
+        d.deserialize_map(V2(std::marker::PhantomData))
+    }
+}
+
+/// A YAML value with its location.
+pub type SValue = Spanned<Value>;
+
+/// One scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDoc {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub requires: Option<Requires>,
+    #[serde(default)]
+    pub known_bug: Option<Spanned<KnownBugDoc>>,
+    #[serde(default)]
+    pub vars: SpannedMap<SValue>,
+    /// Extra variable names whose values must be masked.
+    #[serde(default)]
+    pub secrets: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub setup: Vec<Spanned<StepDoc>>,
+    pub steps: Vec<Spanned<StepDoc>>,
+    #[serde(default)]
+    pub teardown: Vec<Spanned<StepDoc>>,
+    /// Whole-scenario time limit, e.g. `60s`.
+    #[serde(default)]
+    pub timeout: Option<Spanned<String>>,
+}
+
+/// Preconditions; unmet ones skip the scenario with the reason shown.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    #[serde(default)]
+    pub env: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownBugDoc {
+    pub issue: String,
+    pub reason: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The step in which the bug must show itself.
+    #[serde(default)]
+    pub step: Option<Spanned<String>>,
+}
+
+/// One step: exactly one operation plus what to send, expect and capture.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDoc {
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    #[serde(default, rename = "as")]
+    pub actor: Option<Spanned<String>>,
+    #[serde(default)]
+    pub authenticate: Option<SValue>,
+    #[serde(default)]
+    pub get_session: Option<SValue>,
+    #[serde(default)]
+    pub exists: Option<SValue>,
+    #[serde(default)]
+    pub get_token: Option<SValue>,
+    #[serde(default)]
+    pub delete_session: Option<SValue>,
+    #[serde(default)]
+    pub register: Option<SValue>,
+    #[serde(default)]
+    pub request: Option<Spanned<RequestDoc>>,
+    #[serde(default)]
+    pub cookies: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub bearer: Option<SValue>,
+    #[serde(default)]
+    pub headers: SpannedMap<SValue>,
+    #[serde(default)]
+    pub retry: Option<Spanned<RetryDoc>>,
+    #[serde(default)]
+    pub timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pub expect: Option<Spanned<ExpectDoc>>,
+    #[serde(default)]
+    pub capture: SpannedMap<SValue>,
+}
+
+/// A raw HTTP request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDoc {
+    pub method: Spanned<String>,
+    pub path: SValue,
+    #[serde(default)]
+    pub query: SpannedMap<SValue>,
+    #[serde(default)]
+    pub headers: SpannedMap<SValue>,
+    #[serde(default)]
+    pub json: Option<SValue>,
+    #[serde(default)]
+    pub body: Option<SValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryDoc {
+    pub times: u32,
+    #[serde(default)]
+    pub interval: Option<String>,
+}
+
+/// What a response must look like.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDoc {
+    #[serde(default)]
+    pub status: Option<SValue>,
+    #[serde(default)]
+    pub content_type: Option<SValue>,
+    #[serde(default)]
+    pub headers: SpannedMap<SValue>,
+    #[serde(default)]
+    pub cookies: SpannedMap<SValue>,
+    #[serde(default)]
+    pub json: SpannedMap<SValue>,
+    #[serde(default)]
+    pub body: Option<SValue>,
+    #[serde(default)]
+    pub schema: Option<Spanned<String>>,
+    #[serde(default)]
+    pub jwt: Option<Spanned<JwtExpectDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtExpectDoc {
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub header: SpannedMap<SValue>,
+    #[serde(default)]
+    pub claims: SpannedMap<SValue>,
+    #[serde(default)]
+    pub lifetime: Option<SValue>,
+    #[serde(default)]
+    pub issued_within: Option<Spanned<u64>>,
+}
+
+/// The keys a step may have, for "did you mean" hints.
+pub const STEP_KEYS: &[&str] = &[
+    "name", "as", "authenticate", "get_session", "exists", "get_token", "delete_session",
+    "register", "request", "cookies", "bearer", "headers", "retry", "timeout", "expect", "capture",
+];

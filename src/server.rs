@@ -1,0 +1,577 @@
+//! The embedded reference server: an in-process implementation of Medusa v1.20's Store Auth
+//! API, faithful to what a real 1.20.11 answers (status codes, the three kinds of 401, the
+//! express-session `connect.sid` cookie and its attributes, HS256 store JWTs with a 30-day
+//! lifetime, case-insensitive emails, guests, registration logging in, the error bodies).
+//! It is the zero-setup default target and a fast server for client-library CI.
+
+use crate::jwt;
+use aws_lc_rs::hmac;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use rand::RngExt;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Session lifetime, as Medusa's default `ttl` (10 h).
+const SESSION_TTL: Duration = Duration::from_secs(36_000);
+/// Store JWT lifetime (30 days).
+const TOKEN_TTL: i64 = 2_592_000;
+/// body-parser's default JSON limit.
+const BODY_LIMIT: usize = 100 * 1024;
+
+/// How to run the server; filled by the CLI.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+    pub jwt_secret: Option<String>,
+    pub cookie_secret: Option<String>,
+    /// NODE_ENV=production behaviour: `Secure; SameSite=None`, cookies only over https.
+    pub production: bool,
+    /// Not Medusa's behaviour: logout also revokes the customer's bearer tokens (medusajs/medusa#5930 fixed).
+    pub revoke_tokens_on_logout: bool,
+}
+
+#[derive(Clone)]
+struct Customer {
+    id: String,
+    email: String,
+    first_name: Value,
+    last_name: Value,
+    phone: Value,
+    has_account: bool,
+    hash: Option<(Vec<u8>, Vec<u8>)>,
+    created_at: String,
+}
+
+#[derive(Default)]
+struct Store {
+    customers: Vec<Customer>,
+}
+
+struct Inner {
+    store: RwLock<Store>,
+    sessions: Mutex<HashMap<String, Option<String>>>,
+    /// customer id → tokens issued at or before this second are revoked (only with the switch).
+    revoked: Mutex<HashMap<String, i64>>,
+    jwt_secret: String,
+    cookie_secret: String,
+    cfg: ServerConfig,
+}
+
+type Shared = Arc<Inner>;
+
+fn random_text(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::rng().fill(&mut bytes[..]);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn ulid_like() -> String {
+    const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut r = rand::rng();
+    (0..26).map(|_| CROCKFORD[r.random_range(0..32)] as char).collect()
+}
+
+/// scrypt with a per-customer salt (Medusa uses scrypt too).
+fn hash_password(pw: &str, salt: &[u8]) -> Vec<u8> {
+    let params = scrypt::Params::new(10, 8, 1, 32).expect("valid scrypt params");
+    let mut out = vec![0u8; 32];
+    scrypt::scrypt(pw.as_bytes(), salt, &params, &mut out).expect("scrypt output length");
+    out
+}
+
+/// express-session's signed cookie value: `s:<sid>.<base64 HMAC-SHA256>`, URL-encoded.
+fn sign_sid(sid: &str, secret: &str) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    let sig = STANDARD_NO_PAD.encode(hmac::sign(&key, sid.as_bytes()).as_ref());
+    crate::template::urlencode(&format!("s:{sid}.{sig}")).replace("%2E", ".").replace("%2D", "-").replace("%5F", "_")
+}
+
+fn unsign_cookie(raw: &str, secret: &str) -> Option<String> {
+    let decoded = percent_decode(raw);
+    let rest = decoded.strip_prefix("s:")?;
+    let (sid, sig) = rest.rsplit_once('.')?;
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    let want = STANDARD_NO_PAD.encode(hmac::sign(&key, sid.as_bytes()).as_ref());
+    aws_lc_rs::constant_time::verify_slices_are_equal(want.as_bytes(), sig.as_bytes()).ok()?;
+    Some(sid.to_string())
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() + 0 && i + 2 <= b.len() - 1 {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The session of this request, shared between the session layer and the handlers.
+#[derive(Clone)]
+struct Sess {
+    sid: Arc<Mutex<(String, bool)>>,
+}
+
+impl Sess {
+    fn customer(&self, st: &Inner) -> Option<String> {
+        let sid = self.sid.lock().unwrap().0.clone();
+        st.sessions.lock().unwrap().get(&sid).cloned().flatten()
+    }
+    fn set_customer(&self, st: &Inner, id: Option<String>) {
+        let mut g = self.sid.lock().unwrap();
+        st.sessions.lock().unwrap().insert(g.0.clone(), id);
+        g.1 = true;
+    }
+    fn destroy(&self, st: &Inner) {
+        let sid = self.sid.lock().unwrap().0.clone();
+        st.sessions.lock().unwrap().remove(&sid);
+    }
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// express-session + CORS headers for the store router, around every request.
+async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
+    let existing = cookie_value(req.headers(), "connect.sid")
+        .and_then(|c| unsign_cookie(&c, &st.cookie_secret))
+        .filter(|sid| st.sessions.lock().unwrap().contains_key(sid));
+    let https = req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.split(',').next().unwrap_or("").trim() == "https").unwrap_or(false);
+    let is_new = existing.is_none();
+    let sid = existing.unwrap_or_else(|| {
+        let sid = random_text(24);
+        st.sessions.lock().unwrap().insert(sid.clone(), None);
+        sid
+    });
+    let sess = Sess { sid: Arc::new(Mutex::new((sid, false))) };
+    let store_route = req.uri().path().to_ascii_lowercase().starts_with("/store");
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    req.extensions_mut().insert(sess.clone());
+    let mut resp = next.run(req).await;
+    let (sid, changed) = sess.sid.lock().unwrap().clone();
+    let still_exists = st.sessions.lock().unwrap().contains_key(&sid);
+    if (is_new || changed) && still_exists && (!st.cfg.production || https) {
+        let expires = httpdate::fmt_http_date(SystemTime::now() + SESSION_TTL);
+        let mut c = format!("connect.sid={}; Path=/; Expires={expires}; HttpOnly", sign_sid(&sid, &st.cookie_secret));
+        if st.cfg.production {
+            c.push_str("; Secure; SameSite=None");
+        }
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    if store_route {
+        let h = resp.headers_mut();
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        if let Some(o) = origin.filter(|o| o == "http://localhost") {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        }
+    }
+    resp
+}
+
+fn json_response(status: StatusCode, v: Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .body(Body::from(v.to_string()))
+        .unwrap()
+}
+
+fn text_response(status: StatusCode, text: &'static str) -> Response {
+    Response::builder().status(status).header(header::CONTENT_TYPE, "text/plain; charset=utf-8").body(Body::from(text)).unwrap()
+}
+
+/// passport's failure: `Unauthorized` with no Content-Type at all.
+fn passport_401() -> Response {
+    Response::builder().status(StatusCode::UNAUTHORIZED).body(Body::from("Unauthorized")).unwrap()
+}
+
+fn html_error(status: StatusCode, text: &str) -> Response {
+    let page = format!("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{text}</pre>\n</body>\n</html>\n");
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header("content-security-policy", "default-src 'none'")
+        .header("x-content-type-options", "nosniff")
+        .body(Body::from(page))
+        .unwrap()
+}
+
+fn invalid(message: String) -> Response {
+    json_response(StatusCode::BAD_REQUEST, json!({"type": "invalid_data", "message": message}))
+}
+
+/// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+        .unwrap_or(false);
+    if !is_json || body.is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    if body.len() > BODY_LIMIT {
+        return Err(html_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeError: request entity too large"));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ (Value::Object(_) | Value::Array(_))) => Ok(v),
+        _ => Err(html_error(StatusCode::BAD_REQUEST, "SyntaxError: Unexpected token in JSON")),
+    }
+}
+
+/// validator.js `isEmail` with default options, close enough: no spaces, a TLD.
+fn is_email(v: &Value) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    !local.is_empty()
+        && local.len() <= 64
+        && !s.chars().any(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && domain.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+fn not_empty(v: Option<&Value>) -> bool {
+    !matches!(v, None | Some(Value::Null)) && v != Some(&Value::String(String::new()))
+}
+
+/// class-validator with whitelist + forbidNonWhitelisted: unknown keys first, then fields.
+fn validate(body: &Value, allowed: &[&str], rules: &[(&str, fn(Option<&Value>) -> Option<&'static str>)]) -> Result<(), Response> {
+    let Value::Object(o) = body else {
+        return Err(invalid("an unknown value was passed to the validate function".into()));
+    };
+    let mut msgs: Vec<String> = o.keys().filter(|k| !allowed.contains(&k.as_str())).map(|k| format!("property {k} should not exist")).collect();
+    for (field, rule) in rules {
+        if let Some(m) = rule(o.get(*field)) {
+            msgs.push(m.to_string());
+        }
+    }
+    if msgs.is_empty() { Ok(()) } else { Err(invalid(msgs.join(", "))) }
+}
+
+fn login_rules() -> Vec<(&'static str, fn(Option<&Value>) -> Option<&'static str>)> {
+    vec![
+        ("email", |v| (!v.is_some_and(is_email)).then_some("email must be an email")),
+        ("password", |v| (!not_empty(v)).then_some("password should not be empty")),
+    ]
+}
+
+impl Inner {
+    fn find_account(&self, email: &str) -> Option<Customer> {
+        let e = email.to_lowercase();
+        self.store.read().unwrap().customers.iter().find(|c| c.email == e && c.has_account).cloned()
+    }
+    fn by_id(&self, id: &str) -> Option<Customer> {
+        self.store.read().unwrap().customers.iter().find(|c| c.id == id).cloned()
+    }
+    /// Medusa's authenticateCustomer: any problem is just "no".
+    fn authenticate(&self, body: &Value) -> Option<Customer> {
+        let c = self.find_account(body.get("email")?.as_str()?)?;
+        let pw = body.get("password")?.as_str()?;
+        let (salt, hash) = c.hash.as_ref()?;
+        let got = hash_password(pw, salt);
+        aws_lc_rs::constant_time::verify_slices_are_equal(&got, hash).ok()?;
+        Some(c)
+    }
+    /// `store-session` then `store-bearer`, as passport is configured.
+    fn who(&self, sess: &Sess, headers: &HeaderMap) -> Option<String> {
+        if let Some(id) = sess.customer(self) {
+            return Some(id);
+        }
+        let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        let parts: Vec<&str> = auth.split_whitespace().collect();
+        let [scheme, token] = parts.as_slice() else { return None };
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
+        let claims = jwt::verify(token, self.jwt_secret.as_bytes(), now_secs()).ok()?;
+        if claims.get("domain").and_then(Value::as_str) != Some("store") {
+            return None;
+        }
+        let id = claims.get("customer_id").and_then(Value::as_str).filter(|s| !s.is_empty())?.to_string();
+        if let Some(cut) = self.revoked.lock().unwrap().get(&id) {
+            if claims.get("iat").and_then(Value::as_i64).is_none_or(|iat| iat <= *cut) {
+                return None;
+            }
+        }
+        Some(id)
+    }
+}
+
+fn customer_json(c: &Customer, auth_shape: bool) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(c.id));
+    o.insert("created_at".into(), json!(c.created_at));
+    o.insert("updated_at".into(), json!(c.created_at));
+    o.insert("deleted_at".into(), Value::Null);
+    o.insert("email".into(), json!(c.email));
+    o.insert("first_name".into(), c.first_name.clone());
+    o.insert("last_name".into(), c.last_name.clone());
+    o.insert("billing_address_id".into(), Value::Null);
+    o.insert("phone".into(), c.phone.clone());
+    o.insert("has_account".into(), json!(c.has_account));
+    o.insert("metadata".into(), Value::Null);
+    if auth_shape {
+        o.insert("orders".into(), json!([]));
+    } else {
+        o.insert("billing_address".into(), Value::Null);
+    }
+    o.insert("shipping_addresses".into(), json!([]));
+    json!({ "customer": o })
+}
+
+async fn post_auth(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap, body: Bytes) -> Response {
+    let body = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if let Err(r) = validate(&body, &["email", "password"], &login_rules()) {
+        return r;
+    }
+    match st.authenticate(&body) {
+        Some(c) => {
+            if sess.customer(&st).as_deref() != Some(c.id.as_str()) {
+                sess.set_customer(&st, Some(c.id.clone()));
+            }
+            json_response(StatusCode::OK, customer_json(&c, true))
+        }
+        None => text_response(StatusCode::UNAUTHORIZED, "Unauthorized"),
+    }
+}
+
+async fn post_token(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let body = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if let Err(r) = validate(&body, &["email", "password"], &login_rules()) {
+        return r;
+    }
+    match st.authenticate(&body) {
+        Some(c) => {
+            let iat = now_secs();
+            let token = jwt::sign_hs256(&json!({"customer_id": c.id, "domain": "store", "iat": iat, "exp": iat + TOKEN_TTL}), st.jwt_secret.as_bytes());
+            json_response(StatusCode::OK, json!({ "access_token": token }))
+        }
+        None => text_response(StatusCode::UNAUTHORIZED, "Unauthorized"),
+    }
+}
+
+fn current(st: &Inner, sess: &Sess, headers: &HeaderMap, auth_shape: bool) -> Response {
+    let Some(id) = st.who(sess, headers) else { return passport_401() };
+    match st.by_id(&id) {
+        Some(c) => json_response(StatusCode::OK, customer_json(&c, auth_shape)),
+        None => json_response(StatusCode::NOT_FOUND, json!({"type": "not_found", "message": format!("Customer with id: {id} was not found")})),
+    }
+}
+
+async fn get_auth(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap) -> Response {
+    current(&st, &sess, &headers, true)
+}
+
+async fn get_me(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap) -> Response {
+    current(&st, &sess, &headers, false)
+}
+
+async fn delete_auth(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap) -> Response {
+    if st.cfg.revoke_tokens_on_logout {
+        if let Some(id) = st.who(&sess, &headers) {
+            st.revoked.lock().unwrap().insert(id, now_secs());
+        }
+    }
+    sess.destroy(&st);
+    text_response(StatusCode::OK, "OK")
+}
+
+async fn exists(State(st): State<Shared>, Path(email): Path<String>) -> Response {
+    json_response(StatusCode::OK, json!({ "exists": st.find_account(&percent_decode(&email)).is_some() }))
+}
+
+async fn exists_token(State(st): State<Shared>) -> Response {
+    exists(State(st), Path("token".into())).await
+}
+
+async fn post_customers(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap, body: Bytes) -> Response {
+    let body = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let opt_string = |v: Option<&Value>| v.is_some_and(|v| !v.is_string() && !v.is_null());
+    let rules: Vec<(&str, fn(Option<&Value>) -> Option<&'static str>)> = vec![
+        ("first_name", |v| (v.is_some_and(|v| !v.is_string())).then_some("first_name must be a string")),
+        ("last_name", |v| (v.is_some_and(|v| !v.is_string())).then_some("last_name must be a string")),
+        ("email", |v| (!v.is_some_and(is_email)).then_some("email must be an email")),
+        ("password", |v| (!v.is_some_and(Value::is_string)).then_some("password must be a string")),
+        ("phone", |v| (v.is_some_and(|v| !v.is_string())).then_some("phone must be a string")),
+    ];
+    let _ = opt_string;
+    if let Err(r) = validate(&body, &["first_name", "last_name", "email", "password", "phone"], &rules) {
+        return r;
+    }
+    let email = body["email"].as_str().unwrap_or_default().to_lowercase();
+    let password = body["password"].as_str().unwrap_or_default().to_string();
+    let has_account = !password.is_empty();
+    let customer = {
+        let mut store = st.store.write().unwrap();
+        if store.customers.iter().any(|c| c.email == email && c.has_account == has_account) {
+            let message = if has_account { "A customer with the given email already has an account. Log in instead" } else { "Guest customer with email already exists" };
+            return json_response(StatusCode::UNPROCESSABLE_ENTITY, json!({"code": "invalid_request_error", "type": "duplicate_error", "message": message}));
+        }
+        let hash = has_account.then(|| {
+            let salt: [u8; 16] = rand::rng().random();
+            (salt.to_vec(), hash_password(&password, &salt))
+        });
+        let c = Customer {
+            id: format!("cus_{}", ulid_like()),
+            email,
+            first_name: body.get("first_name").cloned().unwrap_or(Value::Null),
+            last_name: body.get("last_name").cloned().unwrap_or(Value::Null),
+            phone: body.get("phone").cloned().unwrap_or(Value::Null),
+            has_account,
+            hash,
+            created_at: crate::template::rfc3339(SystemTime::now()),
+        };
+        store.customers.push(c.clone());
+        c
+    };
+    sess.set_customer(&st, Some(customer.id.clone()));
+    json_response(StatusCode::OK, customer_json(&customer, false))
+}
+
+async fn health() -> Response {
+    Response::builder().status(StatusCode::OK).header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(Body::from("OK")).unwrap()
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+    html_error(StatusCode::NOT_FOUND, &format!("Cannot {method} {}", uri.path()))
+}
+
+fn router(st: Shared) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/store/auth", get(get_auth).post(post_auth).delete(delete_auth))
+        .route("/store/auth/token", get(exists_token).post(post_token))
+        .route("/store/auth/{email}", get(exists))
+        .route("/store/customers", axum::routing::post(post_customers))
+        .route("/store/customers/me", get(get_me))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(st.clone(), session_layer))
+        .with_state(st)
+}
+
+/// A running server; dropping it stops it.
+pub struct Server {
+    pub url: String,
+    pub jwt_secret: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+impl Server {
+    /// Binds and serves in the background on the current tokio runtime.
+    pub async fn start(cfg: ServerConfig) -> std::io::Result<Server> {
+        let host = if cfg.host.is_empty() { "127.0.0.1".to_string() } else { cfg.host.clone() };
+        let listener = tokio::net::TcpListener::bind((host.as_str(), cfg.port)).await?;
+        let addr = listener.local_addr()?;
+        let jwt_secret = cfg.jwt_secret.clone().unwrap_or_else(|| random_text(24));
+        let inner = Arc::new(Inner {
+            store: RwLock::new(Store::default()),
+            sessions: Mutex::new(HashMap::new()),
+            revoked: Mutex::new(HashMap::new()),
+            jwt_secret: jwt_secret.clone(),
+            cookie_secret: cfg.cookie_secret.clone().unwrap_or_else(|| random_text(24)),
+            cfg,
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = router(inner);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = rx.await;
+            }).await;
+        });
+        let host = if addr.ip().is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
+        Ok(Server { url: format!("http://{host}:{}", addr.port()), jwt_secret, shutdown: Some(tx) })
+    }
+
+    /// On an ephemeral loopback port, with random secrets.
+    pub async fn start_ephemeral() -> std::io::Result<Server> {
+        Server::start(ServerConfig { host: "127.0.0.1".into(), ..Default::default() }).await
+    }
+}
+
+/// `medusa-conform serve`: runs until Ctrl-C.
+pub fn serve_blocking(cfg: ServerConfig) -> Result<(), crate::error::Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+    rt.block_on(async {
+        let port = cfg.port;
+        let s = Server::start(cfg).await.map_err(|e| crate::error::Error::Usage(format!("cannot listen on port {port}: {e}")))?;
+        println!("medusa-conform reference server listening on {}", s.url);
+        println!("export MEDUSA_URL={}", s.url);
+        let _ = tokio::signal::ctrl_c().await;
+        drop(s);
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_signature_roundtrip() {
+        let v = sign_sid("abc", "supersecret");
+        assert!(v.starts_with("s%3Aabc."));
+        assert_eq!(unsign_cookie(&v, "supersecret").as_deref(), Some("abc"));
+        assert_eq!(unsign_cookie(&v, "other"), None);
+        assert_eq!(unsign_cookie("garbage", "supersecret"), None);
+    }
+
+    #[test]
+    fn email_rules() {
+        assert!(is_email(&json!("a@b.co")));
+        assert!(!is_email(&json!("not-an-email")));
+        assert!(!is_email(&json!(" a@b.co")));
+        assert!(!is_email(&json!("a@localhost")));
+        assert!(!is_email(&json!(5)));
+    }
+}

@@ -1,0 +1,134 @@
+//! The JSON Schema registry: every `*.json` under `specs/` is read once, registered under its
+//! `file://` URI (so `$id` and relative `$ref`s resolve offline from any working directory),
+//! and compiled once. Scenarios name a schema by its file stem (`StoreAuthRes`).
+
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One violation, without the instance value (it may hold a secret).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Violation {
+    pub keyword: String,
+    pub instance_path: String,
+    pub schema_path: String,
+    pub message: String,
+}
+
+/// Compiled schemas by name.
+#[derive(Default)]
+pub struct Specs {
+    validators: BTreeMap<String, Arc<jsonschema::Validator>>,
+    pub dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Specs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.validators.keys()).finish()
+    }
+}
+
+fn file_uri(path: &Path) -> String {
+    url::Url::from_file_path(path).map(|u| u.to_string()).unwrap_or_else(|_| format!("file://{}", path.display()))
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+impl Specs {
+    /// Loads and compiles every schema under `dir`.
+    pub fn load(dir: &Path) -> Result<Specs, Error> {
+        let dir = dir.canonicalize().map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+        let mut files = Vec::new();
+        collect(&dir, &mut files).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+        files.sort();
+        let mut docs = Vec::new();
+        let mut problems = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).map_err(|e| Error::Io { path: f.display().to_string(), source: e })?;
+            match serde_json::from_str::<Value>(&text) {
+                Ok(v) => docs.push((file_uri(f), f.clone(), v)),
+                Err(e) => problems.push(Diagnostic::new(format!(
+                    "{}:{}:{}: invalid JSON in a spec: {e}",
+                    f.display(),
+                    e.line(),
+                    e.column()
+                ))),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let registry = jsonschema::Registry::new()
+            .extend(docs.iter().map(|(uri, _, v)| (uri.as_str(), v)))
+            .and_then(|b| b.prepare())
+            .map_err(|e| Error::invalid(Diagnostic::new(format!("specs in {}: {e}", dir.display()))))?;
+        let mut validators = BTreeMap::new();
+        for (uri, path, v) in &docs {
+            let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let name = name.strip_suffix(".schema").map(str::to_string).unwrap_or(name);
+            match jsonschema::options()
+                .with_registry(&registry)
+                .with_base_uri(uri.clone())
+                .should_validate_formats(true)
+                .build(v)
+            {
+                Ok(val) => {
+                    validators.insert(name, Arc::new(val));
+                }
+                Err(e) => problems.push(
+                    Diagnostic::new(format!("{}: the schema does not compile: {e}", path.display()))
+                        .help("fix the schema; every $ref must name a file under specs/ (nothing is fetched)"),
+                ),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        Ok(Specs { validators, dir: Some(dir) })
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.validators.keys().map(String::as_str)
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<jsonschema::Validator>> {
+        self.validators.get(name).cloned()
+    }
+
+    /// A "did you mean" for an unknown schema name.
+    pub fn suggest(&self, name: &str) -> String {
+        let best = self
+            .names()
+            .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n))
+            .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+        match best {
+            Some((s, n)) if s > 0.8 => format!("did you mean `{n}`?"),
+            _ => format!("known schemas: {}", self.names().collect::<Vec<_>>().join(", ")),
+        }
+    }
+}
+
+/// Validates, returning every violation (keyword, instance path, schema path).
+pub fn validate(v: &jsonschema::Validator, instance: &Value) -> Vec<Violation> {
+    v.iter_errors(instance)
+        .map(|e| Violation {
+            keyword: e.kind().keyword().to_string(),
+            instance_path: e.instance_path().to_string(),
+            schema_path: e.schema_path().to_string(),
+            message: e.masked().to_string(),
+        })
+        .collect()
+}
