@@ -15,7 +15,11 @@ pub struct Actor {
 impl Actor {
     /// The `Cookie` header the jar would send to `url`.
     pub fn cookie_header(&self, url: &Url) -> Option<String> {
-        let v: Vec<String> = self.jar.get_request_values(url).map(|(n, v)| format!("{n}={v}")).collect();
+        let v: Vec<String> = self
+            .jar
+            .get_request_values(url)
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
         (!v.is_empty()).then(|| v.join("; "))
     }
 
@@ -28,7 +32,10 @@ impl Actor {
 
     /// The jar's value of a cookie, for `{cookie: name, jar: true}` captures.
     pub fn jar_value(&self, name: &str) -> Option<String> {
-        self.jar.iter_any().find(|c| c.name() == name).map(|c| c.value().to_string())
+        self.jar
+            .iter_any()
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_string())
     }
 }
 
@@ -51,7 +58,11 @@ impl SetCookie {
                 None => (p.trim().to_ascii_lowercase(), None),
             })
             .collect();
-        Some(SetCookie { name: name.trim().to_string(), value: value.trim().to_string(), attrs })
+        Some(SetCookie {
+            name: name.trim().to_string(),
+            value: value.trim().to_string(),
+            attrs,
+        })
     }
 
     pub fn attr(&self, name: &str) -> Option<&Option<String>> {
@@ -66,8 +77,12 @@ impl SetCookie {
             "value" => Some(Value::from(self.value.clone())),
             "http_only" => Some(Value::from(self.attr("httponly").is_some())),
             "secure" => Some(Value::from(self.attr("secure").is_some())),
-            "same_site" => self.attr("samesite").map(|v| Value::from(v.clone().unwrap_or_default())),
-            "path" | "domain" | "expires" => self.attr(attr).map(|v| Value::from(v.clone().unwrap_or_default())),
+            "same_site" => self
+                .attr("samesite")
+                .map(|v| Value::from(v.clone().unwrap_or_default())),
+            "path" | "domain" | "expires" => self
+                .attr(attr)
+                .map(|v| Value::from(v.clone().unwrap_or_default())),
             "max_age" => self.attr("max-age").map(|v| {
                 let s = v.clone().unwrap_or_default();
                 s.parse::<i64>().map(Value::from).unwrap_or(Value::from(s))
@@ -93,10 +108,16 @@ mod tests {
 
     #[test]
     fn parses_medusa_cookie() {
-        let c = SetCookie::parse("connect.sid=s%3Aabc.def; Path=/; Expires=Sat, 28 Nov 2026 15:23:33 GMT; HttpOnly").unwrap();
+        let c = SetCookie::parse(
+            "connect.sid=s%3Aabc.def; Path=/; Expires=Sat, 28 Nov 2026 15:23:33 GMT; HttpOnly",
+        )
+        .unwrap();
         assert_eq!(c.name, "connect.sid");
         assert_eq!(c.value, "s%3Aabc.def");
-        assert_eq!(c.attr_value("http_only"), Some(serde_json::Value::from(true)));
+        assert_eq!(
+            c.attr_value("http_only"),
+            Some(serde_json::Value::from(true))
+        );
         assert_eq!(c.attr_value("secure"), Some(serde_json::Value::from(false)));
         assert_eq!(c.attr_value("same_site"), None);
         assert_eq!(c.attr_value("path"), Some(serde_json::Value::from("/")));

@@ -12,12 +12,20 @@ pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> R
     let value = match &c.from {
         CaptureFrom::Json(p, text) => {
             let v = json.ok_or("the body is not JSON")?;
-            select(p, text, v)?.cloned().ok_or_else(|| format!("`{text}` selects nothing"))?
+            select(p, text, v)?
+                .cloned()
+                .ok_or_else(|| format!("`{text}` selects nothing"))?
         }
-        CaptureFrom::Header(h) => Value::String(r.header(h).ok_or_else(|| format!("no `{h}` header"))?),
+        CaptureFrom::Header(h) => {
+            Value::String(r.header(h).ok_or_else(|| format!("no `{h}` header"))?)
+        }
         CaptureFrom::Cookie { name, attr, jar } => {
             if *jar {
-                Value::String(actor.jar_value(name).ok_or_else(|| format!("no `{name}` cookie in the jar"))?)
+                Value::String(
+                    actor
+                        .jar_value(name)
+                        .ok_or_else(|| format!("no `{name}` cookie in the jar"))?,
+                )
             } else {
                 let sc = r
                     .set_cookies()
@@ -27,15 +35,26 @@ pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> R
                     .last()
                     .ok_or_else(|| format!("this response sets no `{name}` cookie"))?;
                 let a = attr.as_deref().unwrap_or("value");
-                sc.attr_value(a).ok_or_else(|| format!("cookie `{name}` has no `{a}` attribute"))?
+                sc.attr_value(a)
+                    .ok_or_else(|| format!("cookie `{name}` has no `{a}` attribute"))?
             }
         }
         CaptureFrom::Regex(re, group) => {
             let text = r.text();
-            let caps = re.captures(&text).ok_or_else(|| format!("/{}/ does not match the body", re.as_str()))?;
-            Value::String(caps.get(*group).ok_or_else(|| format!("/{}/ has no group {group}", re.as_str()))?.as_str().to_string())
+            let caps = re
+                .captures(&text)
+                .ok_or_else(|| format!("/{}/ does not match the body", re.as_str()))?;
+            Value::String(
+                caps.get(*group)
+                    .ok_or_else(|| format!("/{}/ has no group {group}", re.as_str()))?
+                    .as_str()
+                    .to_string(),
+            )
         }
         CaptureFrom::Status => Value::from(r.status),
     };
-    Ok(Val { value, secret: c.secret })
+    Ok(Val {
+        value,
+        secret: c.secret,
+    })
 }

@@ -16,7 +16,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { message: message.into(), span: None, label: String::new(), help: None, rendered: None }
+        Diagnostic {
+            message: message.into(),
+            span: None,
+            label: String::new(),
+            help: None,
+            rendered: None,
+        }
     }
 
     pub fn at(mut self, span: Span) -> Diagnostic {
@@ -59,7 +65,11 @@ impl Diagnostic {
         if let Some(span) = &self.span {
             let text = span.file.text.as_str();
             let range = byte_range(text, span);
-            let label = if self.label.is_empty() { self.message.as_str() } else { self.label.as_str() };
+            let label = if self.label.is_empty() {
+                self.message.as_str()
+            } else {
+                self.label.as_str()
+            };
             let snippet = Snippet::source(text)
                 .path(span.file.path.as_str())
                 .fold(true)
@@ -70,7 +80,9 @@ impl Diagnostic {
             groups.push(Group::with_title(title));
         }
         if let Some(help) = &self.help {
-            groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+            groups.push(Group::with_title(
+                Level::HELP.secondary_title(help.as_str()),
+            ));
         }
         renderer.render(&groups).to_string()
     }
@@ -78,9 +90,16 @@ impl Diagnostic {
 
 /// The byte range to underline: the recorded span, else the token starting at line:col.
 fn byte_range(text: &str, span: &Span) -> std::ops::Range<usize> {
-    let start = span.loc.offset.unwrap_or_else(|| offset_of(text, span.loc.line, span.loc.col));
+    let start = span
+        .loc
+        .offset
+        .unwrap_or_else(|| offset_of(text, span.loc.line, span.loc.col));
     let start = start.min(text.len());
-    let mut end = if span.loc.len > 0 { start + span.loc.len } else { start };
+    let mut end = if span.loc.len > 0 {
+        start + span.loc.len
+    } else {
+        start
+    };
     if end <= start {
         // Underline up to the end of the token (or line).
         end = text[start..]

@@ -34,9 +34,14 @@ pub enum Error {
     Usage(String),
     /// A file that cannot be read.
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     /// The target does not answer HTTP.
-    #[error("target {target} is unreachable: {reason}\n  help: start the server, or pass --target URL (or MEDUSA_URL) pointing at a running Medusa")]
+    #[error(
+        "target {target} is unreachable: {reason}\n  help: start the server, or pass --target URL (or MEDUSA_URL) pointing at a running Medusa"
+    )]
     Unreachable { target: String, reason: String },
     /// Something that should not happen.
     #[error("internal error: {0}")]

@@ -115,6 +115,8 @@ pub struct ResponseRecord {
 impl ScenarioReport {
     /// The steps that failed (checks or errors).
     pub fn failed_steps(&self) -> impl Iterator<Item = &StepReport> {
-        self.steps.iter().filter(|s| matches!(s.status, StepStatus::Failed | StepStatus::Error))
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.status, StepStatus::Failed | StepStatus::Error))
     }
 }

@@ -18,20 +18,36 @@ pub struct Failure {
 }
 
 fn fail(check: impl Into<String>, message: impl Into<String>) -> Failure {
-    Failure { check: check.into(), message: message.into(), diff: vec![], violations: vec![] }
+    Failure {
+        check: check.into(),
+        message: message.into(),
+        diff: vec![],
+        violations: vec![],
+    }
 }
 
 fn mismatch(check: String, m: Mismatch) -> Failure {
-    Failure { message: format!("expected {}, got {}", m.expected, m.actual), check, diff: m.diff, violations: vec![] }
+    Failure {
+        message: format!("expected {}, got {}", m.expected, m.actual),
+        check,
+        diff: m.diff,
+        violations: vec![],
+    }
 }
 
 /// Selects with a JSONPath; more than one match is an error (predicates judge one value).
-pub fn select<'a>(path: &serde_json_path::JsonPath, text: &str, v: &'a Value) -> Result<Option<&'a Value>, String> {
+pub fn select<'a>(
+    path: &serde_json_path::JsonPath,
+    text: &str,
+    v: &'a Value,
+) -> Result<Option<&'a Value>, String> {
     let nodes = path.query(v).all();
     match nodes.len() {
         0 => Ok(None),
         1 => Ok(Some(nodes[0])),
-        n => Err(format!("`{text}` selects {n} values; make it select one (e.g. index with [0])")),
+        n => Err(format!(
+            "`{text}` selects {n} values; make it select one (e.g. index with [0])"
+        )),
     }
 }
 
@@ -40,7 +56,12 @@ pub fn body_json(r: &Response) -> Option<Value> {
     serde_json::from_slice(&r.body).ok()
 }
 
-pub fn check(e: &Expectation, r: &Response, json: Option<&Value>, scope: &mut Scope) -> Result<(), Failure> {
+pub fn check(
+    e: &Expectation,
+    r: &Response,
+    json: Option<&Value>,
+    scope: &mut Scope,
+) -> Result<(), Failure> {
     match &e.kind {
         Check::Status(spec) => {
             let ok = match spec {
@@ -55,62 +76,113 @@ pub fn check(e: &Expectation, r: &Response, json: Option<&Value>, scope: &mut Sc
                 StatusSpec::Codes(c) => format!("one of {c:?}"),
                 StatusSpec::Class(d) => format!("{d}xx"),
             };
-            Err(fail("status", format!("expected status {want}, got {} {}", r.status, r.reason)))
+            Err(fail(
+                "status",
+                format!("expected status {want}, got {} {}", r.status, r.reason),
+            ))
         }
         Check::ContentType(p) => {
             let full = r.header("content-type");
-            let wants_full = matches!(p, Pred::Equals(TValue::Const(Value::String(s))) if s.contains(';'));
+            let wants_full =
+                matches!(p, Pred::Equals(TValue::Const(Value::String(s))) if s.contains(';'));
             let actual = full.map(|f| {
-                if wants_full { f } else { f.split(';').next().unwrap_or("").trim().to_ascii_lowercase() }
+                if wants_full {
+                    f
+                } else {
+                    f.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                }
             });
-            p.check(actual.map(Value::String).as_ref(), scope).map_err(|m| mismatch("content_type".into(), m))
+            p.check(actual.map(Value::String).as_ref(), scope)
+                .map_err(|m| mismatch("content_type".into(), m))
         }
         Check::Header(name, p) => {
             let v = r.header(name).map(Value::String);
-            p.check(v.as_ref(), scope).map_err(|m| mismatch(format!("header {name}"), m))
+            p.check(v.as_ref(), scope)
+                .map_err(|m| mismatch(format!("header {name}"), m))
         }
         Check::CookieAbsent(name) => {
-            let set = r.set_cookies().iter().filter_map(|l| SetCookie::parse(l)).any(|c| &c.name == name);
+            let set = r
+                .set_cookies()
+                .iter()
+                .filter_map(|l| SetCookie::parse(l))
+                .any(|c| &c.name == name);
             if set {
-                Err(fail(format!("cookie {name}"), format!("expected no Set-Cookie for `{name}`, but this response sets it")))
+                Err(fail(
+                    format!("cookie {name}"),
+                    format!("expected no Set-Cookie for `{name}`, but this response sets it"),
+                ))
             } else {
                 Ok(())
             }
         }
         Check::Cookie(name, attrs) => {
-            let Some(c) = r.set_cookies().iter().filter_map(|l| SetCookie::parse(l)).filter(|c| &c.name == name).last() else {
+            let Some(c) = r
+                .set_cookies()
+                .iter()
+                .filter_map(|l| SetCookie::parse(l))
+                .filter(|c| &c.name == name)
+                .last()
+            else {
                 return Err(fail(
                     format!("cookie {name}"),
-                    format!("expected this response to set cookie `{name}`, but it has no Set-Cookie for it"),
+                    format!(
+                        "expected this response to set cookie `{name}`, but it has no Set-Cookie for it"
+                    ),
                 ));
             };
             for a in attrs {
                 let v = c.attr_value(&a.attr);
-                a.pred.check(v.as_ref(), scope).map_err(|m| mismatch(format!("cookie {name} {}", a.attr), m))?;
+                a.pred
+                    .check(v.as_ref(), scope)
+                    .map_err(|m| mismatch(format!("cookie {name} {}", a.attr), m))?;
             }
             Ok(())
         }
         Check::Json(path, text, p) => {
             let Some(v) = json else {
-                return Err(fail(format!("json {text}"), format!("expected a JSON body, got {}", describe_body(r))));
+                return Err(fail(
+                    format!("json {text}"),
+                    format!("expected a JSON body, got {}", describe_body(r)),
+                ));
             };
             let sel = select(path, text, v).map_err(|m| fail(format!("json {text}"), m))?;
-            p.check(sel, scope).map_err(|m| mismatch(format!("json {text}"), m))
+            p.check(sel, scope)
+                .map_err(|m| mismatch(format!("json {text}"), m))
         }
         Check::Body(p) => {
             let text = Value::String(r.text());
-            p.check(Some(&text), scope).map_err(|m| mismatch("body".into(), m))
+            p.check(Some(&text), scope)
+                .map_err(|m| mismatch("body".into(), m))
         }
         Check::Schema(name, v) => {
             let Some(j) = json else {
-                return Err(fail(format!("schema {name}"), format!("expected a JSON body for schema {name}, got {}", describe_body(r))));
+                return Err(fail(
+                    format!("schema {name}"),
+                    format!(
+                        "expected a JSON body for schema {name}, got {}",
+                        describe_body(r)
+                    ),
+                ));
             };
             let violations = crate::specs::validate(v, j);
             if violations.is_empty() {
                 return Ok(());
             }
-            let message = format!("the body does not match schema {name} ({} violation{})", violations.len(), if violations.len() == 1 { "" } else { "s" });
-            Err(Failure { check: format!("schema {name}"), message, diff: vec![], violations })
+            let message = format!(
+                "the body does not match schema {name} ({} violation{})",
+                violations.len(),
+                if violations.len() == 1 { "" } else { "s" }
+            );
+            Err(Failure {
+                check: format!("schema {name}"),
+                message,
+                diff: vec![],
+                violations,
+            })
         }
         Check::Jwt(j) => check_jwt(j, json, scope),
     }
@@ -125,7 +197,8 @@ fn describe_body(r: &Response) -> String {
 
 fn member<'a>(v: &'a Value, key: &str) -> Result<Option<&'a Value>, String> {
     if key.starts_with('$') {
-        let p = serde_json_path::JsonPath::parse(key).map_err(|e| format!("invalid JSONPath `{key}`: {e}"))?;
+        let p = serde_json_path::JsonPath::parse(key)
+            .map_err(|e| format!("invalid JSONPath `{key}`: {e}"))?;
         select(&p, key, v)
     } else {
         Ok(v.get(key))
@@ -138,27 +211,57 @@ fn check_jwt(j: &JwtCheck, json: Option<&Value>, scope: &mut Scope) -> Result<()
         .ok_or_else(|| fail(&check, "expected a JSON body holding a JWT"))
         .and_then(|v| select(&j.from, &j.from_text, v).map_err(|m| fail(&check, m)))?
         .and_then(Value::as_str)
-        .ok_or_else(|| fail(&check, format!("expected a token string at {}", j.from_text)))?;
-    let parts = crate::jwt::decode(token).map_err(|e| fail(&check, format!("expected a JWT: {e}")))?;
-    for (where_, doc, preds) in [("header", &parts.header, &j.header), ("claims", &parts.claims, &j.claims)] {
+        .ok_or_else(|| {
+            fail(
+                &check,
+                format!("expected a token string at {}", j.from_text),
+            )
+        })?;
+    let parts =
+        crate::jwt::decode(token).map_err(|e| fail(&check, format!("expected a JWT: {e}")))?;
+    for (where_, doc, preds) in [
+        ("header", &parts.header, &j.header),
+        ("claims", &parts.claims, &j.claims),
+    ] {
         for (k, p) in preds {
             let v = member(doc, k).map_err(|m| fail(&check, m))?;
-            p.check(v, scope).map_err(|m| mismatch(format!("{check} {where_} {k}"), m))?;
+            p.check(v, scope)
+                .map_err(|m| mismatch(format!("{check} {where_} {k}"), m))?;
         }
     }
     let num = |k: &str| parts.claims.get(k).and_then(Value::as_i64);
     if let Some(p) = &j.lifetime {
         let (Some(iat), Some(exp)) = (num("iat"), num("exp")) else {
-            return Err(fail(format!("{check} lifetime"), "expected numeric `iat` and `exp` claims"));
+            return Err(fail(
+                format!("{check} lifetime"),
+                "expected numeric `iat` and `exp` claims",
+            ));
         };
-        p.check(Some(&Value::from(exp - iat)), scope).map_err(|m| mismatch(format!("{check} lifetime (exp - iat)"), m))?;
+        p.check(Some(&Value::from(exp - iat)), scope)
+            .map_err(|m| mismatch(format!("{check} lifetime (exp - iat)"), m))?;
     }
     if let Some(w) = j.issued_within {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
         match num("iat") {
             Some(iat) if (iat - now).unsigned_abs() <= w => {}
-            Some(iat) => return Err(fail(format!("{check} iat"), format!("expected iat within {w}s of now, but it is {}s off", iat - now))),
-            None => return Err(fail(format!("{check} iat"), "expected a numeric `iat` claim")),
+            Some(iat) => {
+                return Err(fail(
+                    format!("{check} iat"),
+                    format!(
+                        "expected iat within {w}s of now, but it is {}s off",
+                        iat - now
+                    ),
+                ));
+            }
+            None => {
+                return Err(fail(
+                    format!("{check} iat"),
+                    "expected a numeric `iat` claim",
+                ));
+            }
         }
     }
     Ok(())

@@ -50,7 +50,9 @@ fn libtest_args(opts: &RunOptions) -> Arguments {
 }
 
 fn new_seed() -> u64 {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     (t.as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(32)) % 1_000_000_000
 }
 
@@ -79,19 +81,24 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     let target = match opts.target.clone() {
         Some(t) => t,
         None => {
-            let s = rt.block_on(crate::server::Server::start_ephemeral()).map_err(|e| Error::Internal(format!("embedded server: {e}")))?;
+            let s = rt
+                .block_on(crate::server::Server::start_ephemeral())
+                .map_err(|e| Error::Internal(format!("embedded server: {e}")))?;
             eprintln!(
                 "medusa-conform: no --target or MEDUSA_URL given: running against the embedded reference server at {} \
                  (a faithful in-process Medusa v1.20 Store Auth implementation; pass --target URL to test a real deployment)",
                 s.url
             );
-            opts.env.entry("MEDUSA_JWT_SECRET".into()).or_insert_with(|| s.jwt_secret.clone());
+            opts.env
+                .entry("MEDUSA_JWT_SECRET".into())
+                .or_insert_with(|| s.jwt_secret.clone());
             let url = s.url.clone();
             server = Some(s);
             url
         }
     };
-    let target_url = url::Url::parse(&target).map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
+    let target_url = url::Url::parse(&target)
+        .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
     let client = crate::http::client(&opts.client)?;
     rt.block_on(crate::http::probe(&client, &target_url))?;
     let ctx = Arc::new(Context {
@@ -101,9 +108,16 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         cli_vars: opts.vars.clone(),
         seed,
     });
-    eprintln!("medusa-conform: {} scenario(s) against {target}, seed {seed}", scenarios.len());
+    eprintln!(
+        "medusa-conform: {} scenario(s) against {target}, seed {seed}",
+        scenarios.len()
+    );
     let reports = Arc::new(Mutex::new(Vec::<ScenarioReport>::new()));
-    let trials = trials(&scenarios, repeat, Some((rt.clone(), ctx.clone(), reports.clone())));
+    let trials = trials(
+        &scenarios,
+        repeat,
+        Some((rt.clone(), ctx.clone(), reports.clone())),
+    );
     let conclusion = libtest_mimic::run(&args, trials);
     drop(server);
     let mut reports = std::mem::take(&mut *reports.lock().unwrap_or_else(|e| e.into_inner()));
@@ -113,12 +127,24 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     }
     write_reports(&opts, &reports, &target, seed)?;
     let failed = conclusion.has_failed() || reports.iter().any(|r| r.status == Status::Failed);
-    Ok(if failed { ExitCode::Failed } else { ExitCode::Success })
+    Ok(if failed {
+        ExitCode::Failed
+    } else {
+        ExitCode::Success
+    })
 }
 
-fn write_reports(opts: &RunOptions, reports: &[ScenarioReport], target: &str, seed: u64) -> Result<(), Error> {
+fn write_reports(
+    opts: &RunOptions,
+    reports: &[ScenarioReport],
+    target: &str,
+    seed: u64,
+) -> Result<(), Error> {
     let write = |p: &std::path::Path, text: String| {
-        std::fs::write(p, text).map_err(|e| Error::Io { path: p.display().to_string(), source: e })
+        std::fs::write(p, text).map_err(|e| Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        })
     };
     if let Some(p) = &opts.junit {
         write(p, crate::report::junit::render(reports))?;
@@ -129,25 +155,42 @@ fn write_reports(opts: &RunOptions, reports: &[ScenarioReport], target: &str, se
     Ok(())
 }
 
-type Running = (Arc<tokio::runtime::Runtime>, Arc<Context>, Arc<Mutex<Vec<ScenarioReport>>>);
+type Running = (
+    Arc<tokio::runtime::Runtime>,
+    Arc<Context>,
+    Arc<Mutex<Vec<ScenarioReport>>>,
+);
 
 fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>) -> Vec<Trial> {
     let mut out = Vec::new();
     for i in 0..scenarios.len() {
         for iteration in 0..repeat {
-            let name = if repeat > 1 { format!("{}#{}", scenarios[i].name, iteration + 1) } else { scenarios[i].name.clone() };
+            let name = if repeat > 1 {
+                format!("{}#{}", scenarios[i].name, iteration + 1)
+            } else {
+                scenarios[i].name.clone()
+            };
             let scenarios = scenarios.clone();
             let running = running.clone();
             out.push(Trial::ignorable_test(name, move || {
-                let Some((rt, ctx, reports)) = running else { return Ok(Completion::Completed) };
+                let Some((rt, ctx, reports)) = running else {
+                    return Ok(Completion::Completed);
+                };
                 let sc = &scenarios[i];
                 let report = rt.block_on(crate::run::run(sc, &ctx, iteration));
                 let outcome = match report.status {
                     Status::Passed => Ok(Completion::Completed),
-                    Status::Skipped | Status::KnownBug => Ok(Completion::ignored_with(report.note.clone().unwrap_or_default())),
-                    Status::Failed => Err(Failed::from(crate::report::human::failure(&report, false))),
+                    Status::Skipped | Status::KnownBug => Ok(Completion::ignored_with(
+                        report.note.clone().unwrap_or_default(),
+                    )),
+                    Status::Failed => {
+                        Err(Failed::from(crate::report::human::failure(&report, false)))
+                    }
                 };
-                reports.lock().unwrap_or_else(|e| e.into_inner()).push(report);
+                reports
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(report);
                 outcome
             }));
         }
@@ -158,4 +201,29 @@ fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>)
 /// `lint`: load and plan everything, send nothing.
 pub fn lint(opts: &RunOptions) -> Result<usize, Error> {
     prepare(opts).map(|s| s.len())
+}
+
+/// Runs scenarios without libtest (for programmatic use: the fault matrix, benchmarks),
+/// `parallel` at a time, returning the reports in the scenarios' order.
+pub async fn run_all(
+    scenarios: Arc<Vec<Scenario>>,
+    ctx: Arc<Context>,
+    parallel: usize,
+) -> Vec<ScenarioReport> {
+    let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..scenarios.len() {
+        let (scenarios, ctx, sem) = (scenarios.clone(), ctx.clone(), sem.clone());
+        set.spawn(async move {
+            let _permit = sem.acquire().await;
+            (i, crate::run::run(&scenarios[i], &ctx, 0).await)
+        });
+    }
+    let mut out: Vec<Option<ScenarioReport>> = (0..scenarios.len()).map(|_| None).collect();
+    while let Some(r) = set.join_next().await {
+        if let Ok((i, rep)) = r {
+            out[i] = Some(rep);
+        }
+    }
+    out.into_iter().flatten().collect()
 }

@@ -22,13 +22,17 @@ pub fn client(o: &ClientOptions) -> Result<reqwest::Client, crate::error::Error>
         .pool_max_idle_per_host(64)
         .user_agent(concat!("medusa-conform/", env!("CARGO_PKG_VERSION")));
     b = match &o.proxy {
-        Some(p) => b.proxy(reqwest::Proxy::all(p).map_err(|e| crate::error::Error::Usage(format!("--proxy: {e}")))?),
+        Some(p) => b.proxy(
+            reqwest::Proxy::all(p)
+                .map_err(|e| crate::error::Error::Usage(format!("--proxy: {e}")))?,
+        ),
         None => b.no_proxy(),
     };
     if o.insecure {
         b = b.tls_danger_accept_invalid_certs(true);
     }
-    b.build().map_err(|e| crate::error::Error::Internal(format!("HTTP client: {e}")))
+    b.build()
+        .map_err(|e| crate::error::Error::Internal(format!("HTTP client: {e}")))
 }
 
 /// A response as the runner sees it.
@@ -45,12 +49,21 @@ pub struct Response {
 impl Response {
     /// All values of a header (lower-case name), joined like HTTP would.
     pub fn header(&self, name: &str) -> Option<String> {
-        let v: Vec<&str> = self.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect();
+        let v: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
         (!v.is_empty()).then(|| v.join(", "))
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers.iter().filter(|(k, _)| k == "set-cookie").map(|(_, v)| v.clone()).collect()
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     pub fn text(&self) -> String {
@@ -84,16 +97,28 @@ pub fn describe_error(e: &reqwest::Error) -> String {
 pub async fn send(req: reqwest::RequestBuilder, timeout: Duration) -> Result<Response, String> {
     let start = Instant::now();
     let fut = async {
-        let mut resp = req.send().await.map_err(|e| describe_error(&e.without_url()))?;
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| describe_error(&e.without_url()))?;
         let status = resp.status();
         let headers = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut body = Vec::new();
         let mut truncated = false;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| describe_error(&e.without_url()))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| describe_error(&e.without_url()))?
+        {
             let room = BODY_CAP - body.len();
             if chunk.len() > room {
                 body.extend_from_slice(&chunk[..room]);
@@ -125,7 +150,10 @@ pub async fn send(req: reqwest::RequestBuilder, timeout: Duration) -> Result<Res
 /// instead of a timeout per scenario.
 pub async fn probe(client: &reqwest::Client, target: &url::Url) -> Result<(), crate::error::Error> {
     let url = target.join("health").unwrap_or_else(|_| target.clone());
-    let unreachable = |reason: String| crate::error::Error::Unreachable { target: target.to_string(), reason };
+    let unreachable = |reason: String| crate::error::Error::Unreachable {
+        target: target.to_string(),
+        reason,
+    };
     match tokio::time::timeout(Duration::from_secs(10), client.get(url).send()).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(unreachable(describe_error(&e.without_url()))),

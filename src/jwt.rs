@@ -3,8 +3,8 @@
 //! that is all Medusa v1 store tokens use.
 
 use aws_lc_rs::hmac;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde_json::{Map, Value};
 
 /// A decoded token.
@@ -16,7 +16,9 @@ pub struct Parts {
 }
 
 fn decode_part(p: &str, what: &str) -> Result<Value, String> {
-    let bytes = B64.decode(p.trim_end_matches('=')).map_err(|_| format!("the {what} is not base64url"))?;
+    let bytes = B64
+        .decode(p.trim_end_matches('='))
+        .map_err(|_| format!("the {what} is not base64url"))?;
     serde_json::from_slice(&bytes).map_err(|_| format!("the {what} is not JSON"))
 }
 
@@ -26,7 +28,11 @@ pub fn decode(token: &str) -> Result<Parts, String> {
     let (Some(h), Some(c), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
         return Err("not a compact JWT (three dot-separated parts)".into());
     };
-    Ok(Parts { header: decode_part(h, "header")?, claims: decode_part(c, "payload")?, signature: s.to_string() })
+    Ok(Parts {
+        header: decode_part(h, "header")?,
+        claims: decode_part(c, "payload")?,
+        signature: s.to_string(),
+    })
 }
 
 fn algorithm(alg: &str) -> Option<hmac::Algorithm> {
@@ -61,8 +67,16 @@ pub fn build(b: &Build) -> Result<String, String> {
     let (mut header, mut claims, orig_sig) = match &b.from {
         Some(t) => {
             let p = decode(t)?;
-            let h = p.header.as_object().cloned().ok_or("the header is not an object")?;
-            let c = p.claims.as_object().cloned().ok_or("the payload is not an object")?;
+            let h = p
+                .header
+                .as_object()
+                .cloned()
+                .ok_or("the header is not an object")?;
+            let c = p
+                .claims
+                .as_object()
+                .cloned()
+                .ok_or("the payload is not an object")?;
             (h, c, Some(p.signature))
         }
         None => {
@@ -85,7 +99,11 @@ pub fn build(b: &Build) -> Result<String, String> {
             claims.insert(k.clone(), v.clone());
         }
     }
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("HS256").to_string();
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("HS256")
+        .to_string();
     let input = format!(
         "{}.{}",
         B64.encode(serde_json::to_vec(&header).unwrap_or_default()),
@@ -98,7 +116,10 @@ pub fn build(b: &Build) -> Result<String, String> {
     } else if alg.eq_ignore_ascii_case("none") {
         String::new()
     } else {
-        let secret = b.secret.as_deref().ok_or("signing needs `secret` (or keep_signature)")?;
+        let secret = b
+            .secret
+            .as_deref()
+            .ok_or("signing needs `secret` (or keep_signature)")?;
         sign_input(&input, &alg, secret.as_bytes())?
     };
     if b.tamper_signature {
@@ -120,7 +141,10 @@ fn tamper(sig: &str) -> String {
 /// Signs claims with HS256 (the reference server's token issuer).
 pub fn sign_hs256(claims: &Value, secret: &[u8]) -> String {
     let header = B64.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let input = format!("{header}.{}", B64.encode(serde_json::to_vec(claims).unwrap_or_default()));
+    let input = format!(
+        "{header}.{}",
+        B64.encode(serde_json::to_vec(claims).unwrap_or_default())
+    );
     let sig = sign_input(&input, "HS256", secret).unwrap_or_default();
     format!("{input}.{sig}")
 }
@@ -132,8 +156,11 @@ pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Value, String> {
     let alg = p.header.get("alg").and_then(Value::as_str).unwrap_or("");
     let a = algorithm(alg).ok_or("unsupported alg")?;
     let (input, _) = token.rsplit_once('.').ok_or("no signature")?;
-    let sig = B64.decode(&p.signature).map_err(|_| "bad signature encoding")?;
-    hmac::verify(&hmac::Key::new(a, secret), input.as_bytes(), &sig).map_err(|_| "invalid signature")?;
+    let sig = B64
+        .decode(&p.signature)
+        .map_err(|_| "bad signature encoding")?;
+    hmac::verify(&hmac::Key::new(a, secret), input.as_bytes(), &sig)
+        .map_err(|_| "invalid signature")?;
     if let Some(exp) = p.claims.get("exp") {
         let exp = exp.as_f64().ok_or("exp is not a number")?;
         if (now as f64) >= exp {
@@ -150,7 +177,10 @@ mod tests {
 
     #[test]
     fn sign_verify_roundtrip() {
-        let t = sign_hs256(&json!({"customer_id": "cus_1", "domain": "store", "exp": 4_000_000_000u64}), b"s");
+        let t = sign_hs256(
+            &json!({"customer_id": "cus_1", "domain": "store", "exp": 4_000_000_000u64}),
+            b"s",
+        );
         assert_eq!(verify(&t, b"s", 0).unwrap()["customer_id"], "cus_1");
         assert!(verify(&t, b"other", 0).is_err());
     }
@@ -158,14 +188,31 @@ mod tests {
     #[test]
     fn forged_tokens_fail_verification() {
         let t = sign_hs256(&json!({"customer_id": "cus_1", "domain": "store"}), b"s");
-        let none = build(&Build { from: Some(t.clone()), alg: Some("none".into()), ..Default::default() }).unwrap();
+        let none = build(&Build {
+            from: Some(t.clone()),
+            alg: Some("none".into()),
+            ..Default::default()
+        })
+        .unwrap();
         assert!(none.ends_with('.'));
         assert!(verify(&none, b"s", 0).is_err());
         let mut claims = Map::new();
         claims.insert("customer_id".into(), json!("cus_2"));
-        let swapped = build(&Build { from: Some(t.clone()), claims, keep_signature: true, ..Default::default() }).unwrap();
+        let swapped = build(&Build {
+            from: Some(t.clone()),
+            claims,
+            keep_signature: true,
+            ..Default::default()
+        })
+        .unwrap();
         assert!(verify(&swapped, b"s", 0).is_err());
-        let tampered = build(&Build { from: Some(t), tamper_signature: true, keep_signature: true, ..Default::default() }).unwrap();
+        let tampered = build(&Build {
+            from: Some(t),
+            tamper_signature: true,
+            keep_signature: true,
+            ..Default::default()
+        })
+        .unwrap();
         assert!(verify(&tampered, b"s", 0).is_err());
     }
 

@@ -7,12 +7,13 @@
 //! turns flags and environment into [`options::RunOptions`].
 
 pub mod actor;
+pub mod capture;
 pub mod curl;
 pub mod diagnostic;
+pub mod duration;
 pub mod error;
 pub mod event;
 pub mod expect;
-pub mod capture;
 pub mod harness;
 pub mod http;
 pub mod jwt;
@@ -25,11 +26,11 @@ pub mod redact;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod server;
 pub mod source;
 pub mod specs;
 pub mod template;
-pub mod duration;
-pub mod server;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).
 pub const SCENARIO_SCHEMA: &str = include_str!("../specs/scenario.schema.json");
+pub mod fault;

@@ -21,10 +21,16 @@ pub struct Loaded {
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, Error> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| Error::Io { path: p.display().to_string(), source: e })?;
+        let meta = std::fs::metadata(p).map_err(|e| Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        })?;
         let root = naming_root(p, meta.is_dir());
         if meta.is_dir() {
-            walk(p, &mut |f| out.push((f, root.clone()))).map_err(|e| Error::Io { path: p.display().to_string(), source: e })?;
+            walk(p, &mut |f| out.push((f, root.clone()))).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
         } else {
             out.push((p.clone(), root));
         }
@@ -43,7 +49,11 @@ fn naming_root(p: &Path, is_dir: bool) -> PathBuf {
         }
         cur = c.parent();
     }
-    if is_dir { p.to_path_buf() } else { p.parent().map(Path::to_path_buf).unwrap_or_default() }
+    if is_dir {
+        p.to_path_buf()
+    } else {
+        p.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
 }
 
 fn walk(dir: &Path, f: &mut dyn FnMut(PathBuf)) -> std::io::Result<()> {
@@ -64,7 +74,11 @@ fn walk(dir: &Path, f: &mut dyn FnMut(PathBuf)) -> std::io::Result<()> {
 pub fn test_name(file: &Path, root: &Path) -> String {
     let rel = file.strip_prefix(root).unwrap_or(file).with_extension("");
     rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().replace(['-', '.', ' '], "_"))
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .replace(['-', '.', ' '], "_")
+        })
         .collect::<Vec<_>>()
         .join("::")
 }
@@ -83,7 +97,10 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
     let mut ok = Vec::new();
     let mut problems = Vec::new();
     for (file, root) in discover(paths)? {
-        let text = std::fs::read_to_string(&file).map_err(|e| Error::Io { path: file.display().to_string(), source: e })?;
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::Io {
+            path: file.display().to_string(),
+            source: e,
+        })?;
         match parse(test_name(&file, &root), file.display().to_string(), text) {
             Ok(l) => ok.push(l),
             Err(d) => problems.push(d),
@@ -95,10 +112,13 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
     let mut seen = std::collections::HashMap::new();
     for l in &ok {
         if let Some(other) = seen.insert(l.name.clone(), l.file.path.clone()) {
-            problems.push(Diagnostic::new(format!(
-                "two scenarios have the test name `{}`: {} and {}",
-                l.name, other, l.file.path
-            )).help("rename one of the files"));
+            problems.push(
+                Diagnostic::new(format!(
+                    "two scenarios have the test name `{}`: {} and {}",
+                    l.name, other, l.file.path
+                ))
+                .help("rename one of the files"),
+            );
         }
     }
     if !problems.is_empty() {
@@ -109,7 +129,9 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
 
 /// Renders a YAML error rustc-style and adds a "did you mean" for unknown keys.
 fn yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnostic {
-    let mut rendered = e.render_with_options(serde_saphyr::render_options! { source_name: Some(file.path.as_str()) });
+    let mut rendered = e.render_with_options(
+        serde_saphyr::render_options! { source_name: Some(file.path.as_str()) },
+    );
     let msg = e.to_string();
     if let Some(hint) = unknown_field_hint(&msg) {
         rendered.push_str(&format!("\n  = help: {hint}"));
@@ -119,7 +141,10 @@ fn yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnostic {
     }
     let mut d = Diagnostic::new(first_line(&msg));
     if let Some(loc) = e.location() {
-        d = d.at(crate::source::Span::new(file, crate::source::Loc::from_saphyr(&loc)));
+        d = d.at(crate::source::Span::new(
+            file,
+            crate::source::Loc::from_saphyr(&loc),
+        ));
     }
     d.rendered = Some(rendered);
     d
@@ -148,15 +173,23 @@ mod tests {
     #[test]
     fn names_are_stable() {
         assert_eq!(
-            test_name(Path::new("scenarios/store-auth/exists/unknown.yaml"), Path::new("scenarios")),
+            test_name(
+                Path::new("scenarios/store-auth/exists/unknown.yaml"),
+                Path::new("scenarios")
+            ),
             "store_auth::exists::unknown"
         );
-        assert_eq!(naming_root(Path::new("x/scenarios/store-auth"), true), PathBuf::from("x/scenarios"));
+        assert_eq!(
+            naming_root(Path::new("x/scenarios/store-auth"), true),
+            PathBuf::from("x/scenarios")
+        );
     }
 
     #[test]
     fn unknown_key_hint() {
-        let h = unknown_field_hint("unknown field `captures`, expected one of `name`, `capture`, `expect`");
+        let h = unknown_field_hint(
+            "unknown field `captures`, expected one of `name`, `capture`, `expect`",
+        );
         assert_eq!(h.as_deref(), Some("did you mean `capture`?"));
     }
 }

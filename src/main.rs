@@ -6,7 +6,11 @@ use medusa_conform::options::RunOptions;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "medusa-conform", version, about = "Conformance tests for Medusa's Store Auth API")]
+#[command(
+    name = "medusa-conform",
+    version,
+    about = "Conformance tests for Medusa's Store Auth API"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -114,7 +118,9 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         } else if filter.is_none() {
             filter = Some(arg);
         } else {
-            return Err(Error::Usage(format!("`{arg}` is neither a scenario path nor the (single) name filter")));
+            return Err(Error::Usage(format!(
+                "`{arg}` is neither a scenario path nor the (single) name filter"
+            )));
         }
     }
     if paths.is_empty() {
@@ -122,7 +128,9 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
     }
     let mut vars = Vec::new();
     for v in a.vars {
-        let (k, val) = v.split_once('=').ok_or_else(|| Error::Usage(format!("--var `{v}`: write NAME=VALUE")))?;
+        let (k, val) = v
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--var `{v}`: write NAME=VALUE")))?;
         vars.push((k.to_string(), val.to_string()));
     }
     Ok(RunOptions {
@@ -137,7 +145,11 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         json: a.json,
         seed: a.seed,
         repeat: a.repeat,
-        client: medusa_conform::http::ClientOptions { proxy: a.proxy, insecure: a.insecure, connect_timeout: None },
+        client: medusa_conform::http::ClientOptions {
+            proxy: a.proxy,
+            insecure: a.insecure,
+            connect_timeout: None,
+        },
         filter,
         exact: a.exact,
         skip: a.skip,
@@ -160,22 +172,27 @@ fn main() {
             o.list = true;
             medusa_conform::harness::run(o)
         }),
-        Cmd::Lint(a) => options(a).and_then(|o| medusa_conform::harness::lint(&o)).map(|n| {
-            println!("{n} scenario(s) OK");
-            ExitCode::Success
-        }),
+        Cmd::Lint(a) => options(a)
+            .and_then(|o| medusa_conform::harness::lint(&o))
+            .map(|n| {
+                println!("{n} scenario(s) OK");
+                ExitCode::Success
+            }),
         Cmd::Schema => {
             print!("{}", medusa_conform::SCENARIO_SCHEMA);
             Ok(ExitCode::Success)
         }
-        Cmd::Serve(a) => medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
-            host: a.host,
-            port: a.port,
-            jwt_secret: a.jwt_secret,
-            cookie_secret: a.cookie_secret,
-            production: a.production,
-            revoke_tokens_on_logout: a.revoke_tokens_on_logout,
-        }).map(|()| ExitCode::Success),
+        Cmd::Serve(a) => {
+            medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
+                host: a.host,
+                port: a.port,
+                jwt_secret: a.jwt_secret,
+                cookie_secret: a.cookie_secret,
+                production: a.production,
+                revoke_tokens_on_logout: a.revoke_tokens_on_logout,
+            })
+            .map(|()| ExitCode::Success)
+        }
     };
     match result {
         Ok(code) => std::process::exit(code.code()),
@@ -186,7 +203,10 @@ fn main() {
                     for d in ds {
                         anstream::eprintln!("{}\n", d.render_styled());
                     }
-                    anstream::eprintln!("medusa-conform: {} problem(s); nothing was sent", ds.len());
+                    anstream::eprintln!(
+                        "medusa-conform: {} problem(s); nothing was sent",
+                        ds.len()
+                    );
                 }
                 other => anstream::eprintln!("error: {other}"),
             }

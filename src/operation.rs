@@ -16,7 +16,10 @@ use serde_json::Value;
 pub enum Op {
     Authenticate(TValue),
     GetSession,
-    Exists { email: TValue, encode: bool },
+    Exists {
+        email: TValue,
+        encode: bool,
+    },
     GetToken(TValue),
     DeleteSession,
     Register(TValue),
@@ -47,8 +50,26 @@ fn encode_segment(s: &str) -> String {
     let mut out = String::new();
     for ch in s.chars() {
         match ch {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '.' | '_' | '~' | '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ','
-            | ';' | '=' | ':' | '@' => out.push(ch),
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | '-'
+            | '.'
+            | '_'
+            | '~'
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '('
+            | ')'
+            | '*'
+            | '+'
+            | ','
+            | ';'
+            | '='
+            | ':'
+            | '@' => out.push(ch),
             _ => {
                 let mut buf = [0u8; 4];
                 for b in ch.encode_utf8(&mut buf).bytes() {
@@ -74,8 +95,13 @@ fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), Stri
     let v = t.eval(scope)?;
     note(&v, &mut p.secrets);
     // `get_session: {}` style null means an empty object body.
-    let body = if v.value.is_null() { Value::Object(Default::default()) } else { v.value };
-    p.headers.push(("content-type".into(), "application/json".into()));
+    let body = if v.value.is_null() {
+        Value::Object(Default::default())
+    } else {
+        v.value
+    };
+    p.headers
+        .push(("content-type".into(), "application/json".into()));
     p.body = Some(serde_json::to_vec(&body).map_err(|e| e.to_string())?);
     Ok(())
 }
@@ -87,7 +113,14 @@ impl Op {
 
     /// Evaluates the templates and builds the request.
     pub fn prepare(&self, scope: &mut Scope) -> Result<Prepared, String> {
-        let mut p = Prepared { method: "GET".into(), path: String::new(), query: vec![], headers: vec![], body: None, secrets: vec![] };
+        let mut p = Prepared {
+            method: "GET".into(),
+            path: String::new(),
+            query: vec![],
+            headers: vec![],
+            body: None,
+            secrets: vec![],
+        };
         match self {
             Op::Authenticate(b) => {
                 p.method = "POST".into();
@@ -113,9 +146,19 @@ impl Op {
                 let v = email.eval(scope)?;
                 note(&v, &mut p.secrets);
                 let e = v.as_text();
-                p.path = format!("/store/auth/{}", if *encode { encode_segment(&e) } else { e });
+                p.path = format!(
+                    "/store/auth/{}",
+                    if *encode { encode_segment(&e) } else { e }
+                );
             }
-            Op::Request { method, path, query, headers, json, body } => {
+            Op::Request {
+                method,
+                path,
+                query,
+                headers,
+                json,
+                body,
+            } => {
                 p.method = method.clone();
                 let pv = path.eval(scope)?;
                 note(&pv, &mut p.secrets);
@@ -133,8 +176,14 @@ impl Op {
                 if let Some(j) = json {
                     json_body(j, scope, &mut p)?;
                     // A header given explicitly wins over the default JSON content type.
-                    if p.headers.iter().filter(|(k, _)| k == "content-type").count() > 1 {
-                        p.headers.retain(|(k, v)| k != "content-type" || v != "application/json");
+                    if p.headers
+                        .iter()
+                        .filter(|(k, _)| k == "content-type")
+                        .count()
+                        > 1
+                    {
+                        p.headers
+                            .retain(|(k, v)| k != "content-type" || v != "application/json");
                     }
                 } else if let Some(b) = body {
                     let v = b.eval(scope)?;

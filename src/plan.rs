@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
 use crate::operation::Op;
 use crate::predicate::Pred;
-use crate::scenario::{SValue, SpannedMap, StepDoc, ScenarioDoc, STEP_KEYS};
+use crate::scenario::{STEP_KEYS, SValue, ScenarioDoc, SpannedMap, StepDoc};
 use crate::source::{Loc, SourceFile, Span};
 use crate::specs::Specs;
 use crate::template::{ParseError, TValue};
@@ -127,7 +127,11 @@ pub struct JwtCheck {
 pub enum CaptureFrom {
     Json(serde_json_path::JsonPath, String),
     Header(String),
-    Cookie { name: String, attr: Option<String>, jar: bool },
+    Cookie {
+        name: String,
+        attr: Option<String>,
+        jar: bool,
+    },
     Regex(regex::Regex, usize),
     Status,
 }
@@ -141,7 +145,16 @@ pub struct Capture {
 }
 
 pub const COOKIE_ATTRS: &[&str] = &[
-    "value", "http_only", "secure", "same_site", "path", "domain", "max_age", "expires", "expires_in", "absent",
+    "value",
+    "http_only",
+    "secure",
+    "same_site",
+    "path",
+    "domain",
+    "max_age",
+    "expires",
+    "expires_in",
+    "absent",
 ];
 
 struct Planner<'a> {
@@ -182,7 +195,11 @@ impl Planner<'_> {
                 let help = suggest(&n, &known).unwrap_or_else(|| {
                     "define it under `vars:`, capture it in an earlier step, or pass --var NAME=VALUE".into()
                 });
-                self.err(span.clone(), format!("undefined variable `{n}`"), Some(help));
+                self.err(
+                    span.clone(),
+                    format!("undefined variable `{n}`"),
+                    Some(help),
+                );
             }
         }
     }
@@ -219,7 +236,11 @@ impl Planner<'_> {
         match serde_json_path::JsonPath::parse(text) {
             Ok(p) => Some(p),
             Err(e) => {
-                self.err(span, format!("invalid JSONPath `{text}`: {e}"), Some("JSONPath (RFC 9535) starts with `$`, e.g. `$.customer.id`".into()));
+                self.err(
+                    span,
+                    format!("invalid JSONPath `{text}`: {e}"),
+                    Some("JSONPath (RFC 9535) starts with `$`, e.g. `$.customer.id`".into()),
+                );
                 None
             }
         }
@@ -227,7 +248,11 @@ impl Planner<'_> {
 
     fn duration(&mut self, s: &Spanned<String>) -> Duration {
         crate::duration::parse(&s.value).unwrap_or_else(|| {
-            self.err(self.span(s), format!("`{}` is not a duration", s.value), Some("write e.g. `500ms`, `5s` or `2m`".into()));
+            self.err(
+                self.span(s),
+                format!("`{}` is not a duration", s.value),
+                Some("write e.g. `500ms`, `5s` or `2m`".into()),
+            );
             DEFAULT_STEP_TIMEOUT
         })
     }
@@ -243,7 +268,11 @@ impl Planner<'_> {
             ("delete_session", d.delete_session.as_ref()),
             ("register", d.register.as_ref()),
         ];
-        let mut present: Vec<&str> = ops.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| *k).collect();
+        let mut present: Vec<&str> = ops
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| *k)
+            .collect();
         if d.request.is_some() {
             present.push("request");
         }
@@ -251,9 +280,21 @@ impl Planner<'_> {
             let msg = if present.is_empty() {
                 format!("{phase} step {} has no operation", index + 1)
             } else {
-                format!("{phase} step {} has {} operations ({}); a step sends one request", index + 1, present.len(), present.join(", "))
+                format!(
+                    "{phase} step {} has {} operations ({}); a step sends one request",
+                    index + 1,
+                    present.len(),
+                    present.join(", ")
+                )
             };
-            self.err(span, msg, Some(format!("use exactly one of: {}", &STEP_KEYS[2..9].join(", "))));
+            self.err(
+                span,
+                msg,
+                Some(format!(
+                    "use exactly one of: {}",
+                    &STEP_KEYS[2..9].join(", ")
+                )),
+            );
             return None;
         }
         let op_name = present[0];
@@ -262,7 +303,11 @@ impl Planner<'_> {
             let r = &r.value;
             let method = r.method.value.to_ascii_uppercase();
             if reqwest::Method::from_bytes(method.as_bytes()).is_err() {
-                self.err(self.span(&r.method), format!("`{}` is not an HTTP method", r.method.value), None);
+                self.err(
+                    self.span(&r.method),
+                    format!("`{}` is not an HTTP method", r.method.value),
+                    None,
+                );
             }
             if r.json.is_some() && r.body.is_some() {
                 self.err(rs, "a request has either `json` or `body`, not both", None);
@@ -276,11 +321,19 @@ impl Planner<'_> {
                 body: r.body.as_ref().map(|b| self.tvalue(b)),
             }
         } else {
-            let arg = ops.iter().find(|(k, _)| *k == op_name).and_then(|(_, v)| *v).unwrap();
+            let arg = ops
+                .iter()
+                .find(|(k, _)| *k == op_name)
+                .and_then(|(_, v)| *v)
+                .unwrap();
             let aspan = self.span(arg);
             match (&arg.value, op_name) {
                 (Value::Null, _) | (Value::Object(_), _) => {}
-                _ => self.err(aspan.clone(), format!("`{op_name}` takes a map (the request body), e.g. `{op_name}: {{}}`"), None),
+                _ => self.err(
+                    aspan.clone(),
+                    format!("`{op_name}` takes a map (the request body), e.g. `{op_name}: {{}}`"),
+                    None,
+                ),
             }
             let body = self.tvalue(arg);
             match op_name {
@@ -291,16 +344,31 @@ impl Planner<'_> {
                 "delete_session" => Op::DeleteSession,
                 _ => {
                     let email = arg.value.get("email").cloned();
-                    let encode = arg.value.get("encode").and_then(Value::as_bool).unwrap_or(true);
+                    let encode = arg
+                        .value
+                        .get("encode")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(true);
                     if let Some(o) = arg.value.as_object() {
                         for k in o.keys().filter(|k| *k != "email" && *k != "encode") {
-                            self.err(aspan.clone(), format!("`exists` has no argument `{k}`"), Some("`exists` takes `email` and `encode`".into()));
+                            self.err(
+                                aspan.clone(),
+                                format!("`exists` has no argument `{k}`"),
+                                Some("`exists` takes `email` and `encode`".into()),
+                            );
                         }
                     }
                     match email {
-                        Some(e) => Op::Exists { email: TValue::compile(&e).unwrap_or(TValue::Const(Value::Null)), encode },
+                        Some(e) => Op::Exists {
+                            email: TValue::compile(&e).unwrap_or(TValue::Const(Value::Null)),
+                            encode,
+                        },
                         None => {
-                            self.err(aspan, "`exists` needs an `email`", Some("write `exists: {email: \"{{ email }}\"}`".into()));
+                            self.err(
+                                aspan,
+                                "`exists` needs an `email`",
+                                Some("write `exists: {email: \"{{ email }}\"}`".into()),
+                            );
                             return None;
                         }
                     }
@@ -314,7 +382,11 @@ impl Planner<'_> {
                 Value::String(_) => Bearer::Given(self.tvalue(b)),
                 Value::Object(o) if o.contains_key("jwt") => self.jwt_spec(b)?,
                 _ => {
-                    self.err(self.span(b), "`bearer` is `false`, a token string, or `{jwt: {...}}`", None);
+                    self.err(
+                        self.span(b),
+                        "`bearer` is `false`, a token string, or `{jwt: {...}}`",
+                        None,
+                    );
                     Bearer::None
                 }
             },
@@ -325,27 +397,46 @@ impl Planner<'_> {
         }
         let captures = self.captures(&d.capture);
         let retry = d.retry.as_ref().map(|r| {
-            let iv = r.value.interval.as_deref().and_then(crate::duration::parse).unwrap_or(Duration::from_millis(500));
+            let iv = r
+                .value
+                .interval
+                .as_deref()
+                .and_then(crate::duration::parse)
+                .unwrap_or(Duration::from_millis(500));
             (r.value.times, iv)
         });
-        let name = d.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| op_name.to_string());
+        let name = d
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| op_name.to_string());
         Some(Step {
             name,
             span,
-            actor: d.actor.as_ref().map(|a| a.value.clone()).unwrap_or_else(|| DEFAULT_ACTOR.into()),
+            actor: d
+                .actor
+                .as_ref()
+                .map(|a| a.value.clone())
+                .unwrap_or_else(|| DEFAULT_ACTOR.into()),
             op,
             send_cookies: d.cookies.as_ref().map(|c| c.value).unwrap_or(true),
             bearer,
             headers: self.map(&d.headers),
             retry,
-            timeout: d.timeout.as_ref().map(|t| self.duration(t)).unwrap_or(DEFAULT_STEP_TIMEOUT),
+            timeout: d
+                .timeout
+                .as_ref()
+                .map(|t| self.duration(t))
+                .unwrap_or(DEFAULT_STEP_TIMEOUT),
             expects,
             captures,
         })
     }
 
     fn map(&mut self, m: &SpannedMap<SValue>) -> Vec<(String, TValue)> {
-        m.0.iter().map(|(k, v)| (k.value.clone(), self.tvalue(v))).collect()
+        m.0.iter()
+            .map(|(k, v)| (k.value.clone(), self.tvalue(v)))
+            .collect()
     }
 
     fn jwt_spec(&mut self, b: &SValue) -> Option<Bearer> {
@@ -354,10 +445,22 @@ impl Planner<'_> {
             self.err(span, "`jwt` takes a map", None);
             return None;
         };
-        const KEYS: &[&str] = &["from", "claims", "header", "alg", "secret", "keep_signature", "tamper_signature"];
+        const KEYS: &[&str] = &[
+            "from",
+            "claims",
+            "header",
+            "alg",
+            "secret",
+            "keep_signature",
+            "tamper_signature",
+        ];
         for k in spec.keys() {
             if !KEYS.contains(&k.as_str()) {
-                self.err(span.clone(), format!("`jwt` has no key `{k}`"), suggest(k, KEYS));
+                self.err(
+                    span.clone(),
+                    format!("`jwt` has no key `{k}`"),
+                    suggest(k, KEYS),
+                );
             }
         }
         let tv = |v: Option<&Value>, this: &mut Self| -> Option<TValue> {
@@ -379,7 +482,11 @@ impl Planner<'_> {
         let alg = spec.get("alg").and_then(Value::as_str).map(str::to_string);
         if let Some(a) = &alg {
             if !["HS256", "HS384", "HS512", "none"].contains(&a.as_str()) {
-                self.err(span.clone(), format!("unsupported alg `{a}`"), Some("use HS256, HS384, HS512 or none".into()));
+                self.err(
+                    span.clone(),
+                    format!("unsupported alg `{a}`"),
+                    Some("use HS256, HS384, HS512 or none".into()),
+                );
             }
         }
         Some(Bearer::Jwt(JwtSpec {
@@ -388,8 +495,14 @@ impl Planner<'_> {
             header,
             alg,
             secret: tv(spec.get("secret"), self),
-            keep_signature: spec.get("keep_signature").and_then(Value::as_bool).unwrap_or(false),
-            tamper_signature: spec.get("tamper_signature").and_then(Value::as_bool).unwrap_or(false),
+            keep_signature: spec
+                .get("keep_signature")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            tamper_signature: spec
+                .get("tamper_signature")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         }))
     }
 
@@ -399,22 +512,43 @@ impl Planner<'_> {
             let span = self.span(s);
             let spec = match &s.value {
                 Value::Number(n) => n.as_u64().map(|c| StatusSpec::Codes(vec![c as u16])),
-                Value::Array(a) => a.iter().map(|x| x.as_u64().map(|c| c as u16)).collect::<Option<Vec<_>>>().map(StatusSpec::Codes),
-                Value::String(c) if c.len() == 3 && c.ends_with("xx") => c[..1].parse().ok().filter(|d| (1..=5).contains(d)).map(StatusSpec::Class),
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_u64().map(|c| c as u16))
+                    .collect::<Option<Vec<_>>>()
+                    .map(StatusSpec::Codes),
+                Value::String(c) if c.len() == 3 && c.ends_with("xx") => c[..1]
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=5).contains(d))
+                    .map(StatusSpec::Class),
                 _ => None,
             };
             match spec {
-                Some(k) => out.push(Expectation { span, kind: Check::Status(k) }),
-                None => self.err(span, "`status` is a code (200), a list ([200, 204]) or a class (\"4xx\")", None),
+                Some(k) => out.push(Expectation {
+                    span,
+                    kind: Check::Status(k),
+                }),
+                None => self.err(
+                    span,
+                    "`status` is a code (200), a list ([200, 204]) or a class (\"4xx\")",
+                    None,
+                ),
             }
         }
         if let Some(ct) = &d.content_type {
             let span = self.span(ct);
-            out.push(Expectation { span, kind: Check::ContentType(self.pred(ct)) });
+            out.push(Expectation {
+                span,
+                kind: Check::ContentType(self.pred(ct)),
+            });
         }
         for (k, v) in &d.headers.0 {
             let span = self.span(v);
-            out.push(Expectation { span, kind: Check::Header(k.value.to_ascii_lowercase(), self.pred(v)) });
+            out.push(Expectation {
+                span,
+                kind: Check::Header(k.value.to_ascii_lowercase(), self.pred(v)),
+            });
         }
         for (k, v) in &d.cookies.0 {
             let span = self.span(v);
@@ -423,7 +557,10 @@ impl Planner<'_> {
                 continue;
             };
             if map.get("absent").and_then(Value::as_bool) == Some(true) {
-                out.push(Expectation { span, kind: Check::CookieAbsent(k.value.clone()) });
+                out.push(Expectation {
+                    span,
+                    kind: Check::CookieAbsent(k.value.clone()),
+                });
                 continue;
             }
             let mut attrs = Vec::new();
@@ -432,34 +569,54 @@ impl Planner<'_> {
                     continue;
                 }
                 if !COOKIE_ATTRS.contains(&a.as_str()) {
-                    self.err(span.clone(), format!("unknown cookie attribute `{a}`"), suggest(a, COOKIE_ATTRS).or(Some(format!("attributes: {}", COOKIE_ATTRS.join(", ")))));
+                    self.err(
+                        span.clone(),
+                        format!("unknown cookie attribute `{a}`"),
+                        suggest(a, COOKIE_ATTRS)
+                            .or(Some(format!("attributes: {}", COOKIE_ATTRS.join(", ")))),
+                    );
                     continue;
                 }
                 match Pred::compile(pv) {
                     Ok(p) => {
                         self.use_vars(&span, p.variables());
-                        attrs.push(CookieAttr { attr: a.clone(), pred: p });
+                        attrs.push(CookieAttr {
+                            attr: a.clone(),
+                            pred: p,
+                        });
                     }
                     Err(e) => self.err(span.clone(), e.message, e.help),
                 }
             }
-            out.push(Expectation { span, kind: Check::Cookie(k.value.clone(), attrs) });
+            out.push(Expectation {
+                span,
+                kind: Check::Cookie(k.value.clone(), attrs),
+            });
         }
         for (k, v) in &d.json.0 {
             let kspan = self.span(k);
             let span = self.span(v);
             if let Some(p) = self.jsonpath(kspan, &k.value) {
-                out.push(Expectation { span, kind: Check::Json(p, k.value.clone(), self.pred(v)) });
+                out.push(Expectation {
+                    span,
+                    kind: Check::Json(p, k.value.clone(), self.pred(v)),
+                });
             }
         }
         if let Some(b) = &d.body {
             let span = self.span(b);
-            out.push(Expectation { span, kind: Check::Body(self.pred(b)) });
+            out.push(Expectation {
+                span,
+                kind: Check::Body(self.pred(b)),
+            });
         }
         if let Some(s) = &d.schema {
             let span = self.span(s);
             match self.specs.get(&s.value) {
-                Some(v) => out.push(Expectation { span, kind: Check::Schema(s.value.clone(), v) }),
+                Some(v) => out.push(Expectation {
+                    span,
+                    kind: Check::Schema(s.value.clone(), v),
+                }),
                 None => {
                     let help = self.specs.suggest(&s.value);
                     self.err(span, format!("unknown schema `{}`", s.value), Some(help));
@@ -469,9 +626,13 @@ impl Planner<'_> {
         if let Some(j) = &d.jwt {
             let span = self.span(j);
             let jd = &j.value;
-            let Some(from) = self.jsonpath(self.span(&jd.from), &jd.from.value) else { return };
+            let Some(from) = self.jsonpath(self.span(&jd.from), &jd.from.value) else {
+                return;
+            };
             let members = |m: &SpannedMap<SValue>, this: &mut Self| -> Vec<(String, Pred)> {
-                m.0.iter().map(|(k, v)| (k.value.clone(), this.pred(v))).collect()
+                m.0.iter()
+                    .map(|(k, v)| (k.value.clone(), this.pred(v)))
+                    .collect()
             };
             let header = members(&jd.header, self);
             let claims = members(&jd.claims, self);
@@ -511,10 +672,17 @@ impl Planner<'_> {
                     } else if let Some(h) = s("header") {
                         CaptureFrom::Header(h.to_ascii_lowercase())
                     } else if let Some(c) = s("cookie") {
-                        CaptureFrom::Cookie { name: c, attr: s("attr"), jar: o.get("jar").and_then(Value::as_bool).unwrap_or(false) }
+                        CaptureFrom::Cookie {
+                            name: c,
+                            attr: s("attr"),
+                            jar: o.get("jar").and_then(Value::as_bool).unwrap_or(false),
+                        }
                     } else if let Some(r) = s("regex") {
                         match regex::Regex::new(&r) {
-                            Ok(re) => CaptureFrom::Regex(re, o.get("group").and_then(Value::as_u64).unwrap_or(1) as usize),
+                            Ok(re) => CaptureFrom::Regex(
+                                re,
+                                o.get("group").and_then(Value::as_u64).unwrap_or(1) as usize,
+                            ),
                             Err(e) => {
                                 self.err(span, format!("invalid regex: {e}"), None);
                                 continue;
@@ -529,18 +697,29 @@ impl Planner<'_> {
                     (from, secret)
                 }
                 _ => {
-                    self.err(span, format!("capture `{name}` needs a source"), Some("e.g. `customer_id: $.customer.id`".into()));
+                    self.err(
+                        span,
+                        format!("capture `{name}` needs a source"),
+                        Some("e.g. `customer_id: $.customer.id`".into()),
+                    );
                     continue;
                 }
             };
             let derived_secret = match &from {
                 CaptureFrom::Json(_, p) => crate::template::is_secret_name(p),
                 CaptureFrom::Header(h) => crate::template::is_secret_name(h) || h == "set-cookie",
-                CaptureFrom::Cookie { attr, .. } => attr.is_none() || attr.as_deref() == Some("value"),
+                CaptureFrom::Cookie { attr, .. } => {
+                    attr.is_none() || attr.as_deref() == Some("value")
+                }
                 _ => false,
             };
             self.defined.insert(name.clone());
-            out.push(Capture { secret: secret || derived_secret || crate::template::is_secret_name(&name), name, span, from });
+            out.push(Capture {
+                secret: secret || derived_secret || crate::template::is_secret_name(&name),
+                name,
+                span,
+                from,
+            });
         }
         out
     }
@@ -549,7 +728,12 @@ impl Planner<'_> {
 /// Compiles one loaded scenario. `cli_vars` are names given with `--var` (always defined).
 pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, Vec<Diagnostic>> {
     let d: &ScenarioDoc = &l.doc;
-    let mut p = Planner { file: &l.file, specs, problems: Vec::new(), defined: cli_vars.iter().cloned().collect() };
+    let mut p = Planner {
+        file: &l.file,
+        specs,
+        problems: Vec::new(),
+        defined: cli_vars.iter().cloned().collect(),
+    };
     let secrets: HashSet<String> = d.secrets.iter().map(|s| s.value.clone()).collect();
     let mut vars = Vec::new();
     for (k, v) in &d.vars.0 {
@@ -559,13 +743,21 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         vars.push((k.value.clone(), t, secret));
     }
     let phase = |steps: &[Spanned<StepDoc>], name: &str, p: &mut Planner| -> Vec<Step> {
-        steps.iter().enumerate().filter_map(|(i, s)| p.step(s, name, i)).collect()
+        steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| p.step(s, name, i))
+            .collect()
     };
     let setup = phase(&d.setup, "setup", &mut p);
     let steps = phase(&d.steps, "steps", &mut p);
     let teardown = phase(&d.teardown, "teardown", &mut p);
     if steps.is_empty() && p.problems.is_empty() {
-        p.err(Span::new(&l.file, Loc::from_saphyr(&d.name.referenced)), "a scenario needs at least one step", None);
+        p.err(
+            Span::new(&l.file, Loc::from_saphyr(&d.name.referenced)),
+            "a scenario needs at least one step",
+            None,
+        );
     }
     let known_bug = d.known_bug.as_ref().map(|k| {
         let issue = k.value.issue.clone();
@@ -573,12 +765,28 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         if let Some(s) = &k.value.step {
             if !steps.iter().any(|st| st.name == s.value) {
                 let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
-                p.err(p.span(s), format!("known_bug names step `{}`, which is not in `steps`", s.value), suggest(&s.value, &names));
+                p.err(
+                    p.span(s),
+                    format!(
+                        "known_bug names step `{}`, which is not in `steps`",
+                        s.value
+                    ),
+                    suggest(&s.value, &names),
+                );
             }
         }
-        KnownBug { issue, reason: k.value.reason.clone(), url, step: k.value.step.as_ref().map(|s| s.value.clone()) }
+        KnownBug {
+            issue,
+            reason: k.value.reason.clone(),
+            url,
+            step: k.value.step.as_ref().map(|s| s.value.clone()),
+        }
     });
-    let timeout = d.timeout.as_ref().map(|t| p.duration(t)).unwrap_or(DEFAULT_SCENARIO_TIMEOUT);
+    let timeout = d
+        .timeout
+        .as_ref()
+        .map(|t| p.duration(t))
+        .unwrap_or(DEFAULT_SCENARIO_TIMEOUT);
     if !p.problems.is_empty() {
         return Err(p.problems);
     }
@@ -588,7 +796,11 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         description: d.description.clone().unwrap_or_default(),
         tags: d.tags.iter().map(|t| t.value.clone()).collect(),
         file: l.file.clone(),
-        requires_env: d.requires.as_ref().map(|r| r.env.iter().map(|e| e.value.clone()).collect()).unwrap_or_default(),
+        requires_env: d
+            .requires
+            .as_ref()
+            .map(|r| r.env.iter().map(|e| e.value.clone()).collect())
+            .unwrap_or_default(),
         known_bug,
         vars,
         setup,
@@ -607,7 +819,11 @@ pub fn issue_url(issue: &str) -> String {
 }
 
 /// Loads and plans everything, collecting every problem.
-pub fn plan_all(loaded: &[Loaded], specs: &Specs, cli_vars: &[String]) -> Result<Vec<Scenario>, crate::error::Error> {
+pub fn plan_all(
+    loaded: &[Loaded],
+    specs: &Specs,
+    cli_vars: &[String],
+) -> Result<Vec<Scenario>, crate::error::Error> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for l in loaded {
@@ -616,5 +832,9 @@ pub fn plan_all(loaded: &[Loaded], specs: &Specs, cli_vars: &[String]) -> Result
             Err(mut ds) => problems.append(&mut ds),
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(crate::error::Error::Invalid(problems)) }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(crate::error::Error::Invalid(problems))
+    }
 }

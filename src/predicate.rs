@@ -2,16 +2,32 @@
 //! `absent`, `length`, `contains`, `one_of`, number comparisons, `starts_with`, `ends_with`,
 //! `keys`. Compiled once at plan time; evaluated against a value that may be absent.
 
-use crate::template::{Scope, TValue, ParseError};
+use crate::template::{ParseError, Scope, TValue};
 use regex::Regex;
 use serde_json::Value;
 
 pub const KEYWORDS: &[&str] = &[
-    "equals", "not", "matches", "type", "absent", "exists", "length", "contains", "one_of", "gt", "gte",
-    "lt", "lte", "starts_with", "ends_with", "keys",
+    "equals",
+    "not",
+    "matches",
+    "type",
+    "absent",
+    "exists",
+    "length",
+    "contains",
+    "one_of",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "starts_with",
+    "ends_with",
+    "keys",
 ];
 
-const TYPES: &[&str] = &["string", "number", "integer", "boolean", "null", "array", "object"];
+const TYPES: &[&str] = &[
+    "string", "number", "integer", "boolean", "null", "array", "object",
+];
 
 #[derive(Debug, Clone)]
 pub enum Pred {
@@ -39,7 +55,10 @@ pub struct PredError {
 
 impl From<ParseError> for PredError {
     fn from(e: ParseError) -> Self {
-        PredError { message: e.message, help: e.help }
+        PredError {
+            message: e.message,
+            help: e.help,
+        }
     }
 }
 
@@ -63,24 +82,39 @@ impl Pred {
                 "equals" => Pred::Equals(TValue::compile(arg)?),
                 "not" => Pred::Not(Box::new(Pred::compile(arg)?)),
                 "matches" => {
-                    let s = arg.as_str().ok_or(PredError { message: "`matches` takes a regex string".into(), help: None })?;
-                    Pred::Matches(Regex::new(s).map_err(|e| PredError { message: format!("invalid regex: {e}"), help: None })?)
+                    let s = arg.as_str().ok_or(PredError {
+                        message: "`matches` takes a regex string".into(),
+                        help: None,
+                    })?;
+                    Pred::Matches(Regex::new(s).map_err(|e| PredError {
+                        message: format!("invalid regex: {e}"),
+                        help: None,
+                    })?)
                 }
                 "type" => {
                     let s = arg.as_str().unwrap_or_default();
                     if !TYPES.contains(&s) {
-                        return Err(PredError { message: format!("unknown type `{s}`"), help: Some(format!("types: {}", TYPES.join(", "))) });
+                        return Err(PredError {
+                            message: format!("unknown type `{s}`"),
+                            help: Some(format!("types: {}", TYPES.join(", "))),
+                        });
                     }
                     Pred::Type(s.to_string())
                 }
                 "absent" | "exists" => {
-                    let b = arg.as_bool().ok_or(PredError { message: format!("`{k}` takes true or false"), help: None })?;
+                    let b = arg.as_bool().ok_or(PredError {
+                        message: format!("`{k}` takes true or false"),
+                        help: None,
+                    })?;
                     Pred::Absent(if k == "absent" { b } else { !b })
                 }
                 "length" => Pred::Length(Box::new(Pred::compile(arg)?)),
                 "contains" => Pred::Contains(TValue::compile(arg)?),
                 "one_of" => {
-                    let a = arg.as_array().ok_or(PredError { message: "`one_of` takes a list".into(), help: None })?;
+                    let a = arg.as_array().ok_or(PredError {
+                        message: "`one_of` takes a list".into(),
+                        help: None,
+                    })?;
                     Pred::OneOf(a.iter().map(TValue::compile).collect::<Result<_, _>>()?)
                 }
                 "gt" => Pred::Cmp(">", TValue::compile(arg)?),
@@ -90,7 +124,10 @@ impl Pred {
                 "starts_with" => Pred::StartsWith(TValue::compile(arg)?),
                 "ends_with" => Pred::EndsWith(TValue::compile(arg)?),
                 "keys" => {
-                    let a = arg.as_array().ok_or(PredError { message: "`keys` takes a list of names".into(), help: None })?;
+                    let a = arg.as_array().ok_or(PredError {
+                        message: "`keys` takes a list of names".into(),
+                        help: None,
+                    })?;
                     Pred::Keys(a.iter().map(crate::template::value_text).collect())
                 }
                 other => {
@@ -100,18 +137,31 @@ impl Pred {
                         .filter(|(s, _)| *s > 0.8)
                         .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())
                         .map(|(_, o)| format!("did you mean `{o}`?"))
-                        .unwrap_or_else(|| "to compare with an object, write `{equals: {...}}`".into());
-                    return Err(PredError { message: format!("unknown predicate `{other}`"), help: Some(hint) });
+                        .unwrap_or_else(|| {
+                            "to compare with an object, write `{equals: {...}}`".into()
+                        });
+                    return Err(PredError {
+                        message: format!("unknown predicate `{other}`"),
+                        help: Some(hint),
+                    });
                 }
             };
             all.push(p);
         }
-        Ok(if all.len() == 1 { all.pop().unwrap() } else { Pred::All(all) })
+        Ok(if all.len() == 1 {
+            all.pop().unwrap()
+        } else {
+            Pred::All(all)
+        })
     }
 
     pub fn variables(&self) -> Vec<String> {
         match self {
-            Pred::Equals(t) | Pred::Contains(t) | Pred::Cmp(_, t) | Pred::StartsWith(t) | Pred::EndsWith(t) => t.variables(),
+            Pred::Equals(t)
+            | Pred::Contains(t)
+            | Pred::Cmp(_, t)
+            | Pred::StartsWith(t)
+            | Pred::EndsWith(t) => t.variables(),
             Pred::Not(p) | Pred::Length(p) => p.variables(),
             Pred::OneOf(ts) => ts.iter().flat_map(TValue::variables).collect(),
             Pred::All(ps) => ps.iter().flat_map(Pred::variables).collect(),
@@ -121,14 +171,29 @@ impl Pred {
 
     /// Checks `actual` (None when absent). Template errors surface as a mismatch.
     pub fn check(&self, actual: Option<&Value>, scope: &mut Scope) -> Result<(), Mismatch> {
-        let show = |v: Option<&Value>| v.map(|v| v.to_string()).unwrap_or_else(|| "nothing (absent)".into());
-        let fail = |expected: String| Err(Mismatch { expected, actual: show(actual), diff: vec![] });
+        let show = |v: Option<&Value>| {
+            v.map(|v| v.to_string())
+                .unwrap_or_else(|| "nothing (absent)".into())
+        };
+        let fail = |expected: String| {
+            Err(Mismatch {
+                expected,
+                actual: show(actual),
+                diff: vec![],
+            })
+        };
         let ev = |t: &TValue, scope: &mut Scope| t.eval(scope).map(|v| v.value);
         macro_rules! eval {
             ($t:expr) => {
                 match ev($t, scope) {
                     Ok(v) => v,
-                    Err(e) => return Err(Mismatch { expected: format!("a value ({e})"), actual: show(actual), diff: vec![] }),
+                    Err(e) => {
+                        return Err(Mismatch {
+                            expected: format!("a value ({e})"),
+                            actual: show(actual),
+                            diff: vec![],
+                        })
+                    }
                 }
             };
         }
@@ -143,7 +208,11 @@ impl Pred {
                 None => fail("present".into()),
             },
             Pred::Not(p) => match p.check(actual, scope) {
-                Ok(()) => Err(Mismatch { expected: format!("not {}", p.describe()), actual: show(actual), diff: vec![] }),
+                Ok(()) => Err(Mismatch {
+                    expected: format!("not {}", p.describe()),
+                    actual: show(actual),
+                    diff: vec![],
+                }),
                 Err(_) => Ok(()),
             },
             _ if actual.is_none() => fail(self.describe()),
@@ -157,7 +226,11 @@ impl Pred {
                     if want.is_object() || want.is_array() {
                         json_diff("$", &want, got, &mut diff);
                     }
-                    Err(Mismatch { expected: want.to_string(), actual: got.to_string(), diff })
+                    Err(Mismatch {
+                        expected: want.to_string(),
+                        actual: got.to_string(),
+                        diff,
+                    })
                 }
             }
             Pred::Matches(re) => match actual.unwrap() {
@@ -175,7 +248,11 @@ impl Pred {
                     "array" => v.is_array(),
                     _ => v.is_object(),
                 };
-                if ok { Ok(()) } else { fail(format!("a value of type {t}")) }
+                if ok {
+                    Ok(())
+                } else {
+                    fail(format!("a value of type {t}"))
+                }
             }
             Pred::Length(p) => {
                 let n = match actual.unwrap() {
@@ -198,7 +275,11 @@ impl Pred {
                     Value::Object(o) => o.contains_key(&crate::template::value_text(&want)),
                     _ => false,
                 };
-                if ok { Ok(()) } else { fail(format!("something containing {want}")) }
+                if ok {
+                    Ok(())
+                } else {
+                    fail(format!("something containing {want}"))
+                }
             }
             Pred::OneOf(ts) => {
                 let mut wants = Vec::new();
@@ -222,18 +303,35 @@ impl Pred {
                     "<" => a < w,
                     _ => a <= w,
                 };
-                if ok { Ok(()) } else { fail(format!("a number {op} {want}")) }
+                if ok {
+                    Ok(())
+                } else {
+                    fail(format!("a number {op} {want}"))
+                }
             }
             Pred::StartsWith(t) | Pred::EndsWith(t) => {
                 let want = crate::template::value_text(&eval!(t));
                 let starts = matches!(self, Pred::StartsWith(_));
                 match actual.unwrap() {
-                    Value::String(s) if (starts && s.starts_with(&want)) || (!starts && s.ends_with(&want)) => Ok(()),
-                    _ => fail(format!("a string {} {want:?}", if starts { "starting with" } else { "ending with" })),
+                    Value::String(s)
+                        if (starts && s.starts_with(&want)) || (!starts && s.ends_with(&want)) =>
+                    {
+                        Ok(())
+                    }
+                    _ => fail(format!(
+                        "a string {} {want:?}",
+                        if starts {
+                            "starting with"
+                        } else {
+                            "ending with"
+                        }
+                    )),
                 }
             }
             Pred::Keys(keys) => {
-                let Value::Object(o) = actual.unwrap() else { return fail("an object".into()) };
+                let Value::Object(o) = actual.unwrap() else {
+                    return fail("an object".into());
+                };
                 let mut got: Vec<&str> = o.keys().map(String::as_str).collect();
                 let mut want: Vec<&str> = keys.iter().map(String::as_str).collect();
                 got.sort_unstable();
@@ -245,9 +343,17 @@ impl Pred {
                         .iter()
                         .filter(|k| !got.contains(k))
                         .map(|k| format!("missing key `{k}`"))
-                        .chain(got.iter().filter(|k| !want.contains(k)).map(|k| format!("unexpected key `{k}`")))
+                        .chain(
+                            got.iter()
+                                .filter(|k| !want.contains(k))
+                                .map(|k| format!("unexpected key `{k}`")),
+                        )
                         .collect();
-                    Err(Mismatch { expected: format!("exactly the keys {want:?}"), actual: format!("the keys {got:?}"), diff })
+                    Err(Mismatch {
+                        expected: format!("exactly the keys {want:?}"),
+                        actual: format!("the keys {got:?}"),
+                        diff,
+                    })
                 }
             }
         }
@@ -261,7 +367,13 @@ impl Pred {
             Pred::Not(p) => format!("not {}", p.describe()),
             Pred::Matches(r) => format!("a string matching /{}/", r.as_str()),
             Pred::Type(t) => format!("a value of type {t}"),
-            Pred::Absent(b) => if *b { "absent".into() } else { "present".into() },
+            Pred::Absent(b) => {
+                if *b {
+                    "absent".into()
+                } else {
+                    "present".into()
+                }
+            }
             Pred::Length(p) => format!("length {}", p.describe()),
             Pred::Contains(_) => "a value containing the given one".into(),
             Pred::OneOf(_) => "one of the listed values".into(),
@@ -270,7 +382,11 @@ impl Pred {
             Pred::StartsWith(_) => "a string with the given prefix".into(),
             Pred::EndsWith(_) => "a string with the given suffix".into(),
             Pred::Keys(k) => format!("exactly the keys {k:?}"),
-            Pred::All(ps) => ps.iter().map(Pred::describe).collect::<Vec<_>>().join(" and "),
+            Pred::All(ps) => ps
+                .iter()
+                .map(Pred::describe)
+                .collect::<Vec<_>>()
+                .join(" and "),
         }
     }
 }
@@ -279,9 +395,13 @@ impl Pred {
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
@@ -327,7 +447,11 @@ mod tests {
 
     fn check(p: Value, v: Option<Value>) -> Result<(), Mismatch> {
         let env = HashMap::new();
-        let mut s = Scope { vars: HashMap::new(), env: &env, rng: rand::rngs::StdRng::seed_from_u64(1) };
+        let mut s = Scope {
+            vars: HashMap::new(),
+            env: &env,
+            rng: rand::rngs::StdRng::seed_from_u64(1),
+        };
         Pred::compile(&p).unwrap().check(v.as_ref(), &mut s)
     }
 
@@ -342,9 +466,17 @@ mod tests {
             (json!({"contains": "ab"}), json!("xaby"), json!("x")),
             (json!({"one_of": [1, 2]}), json!(2), json!(3)),
             (json!({"gte": 10, "lt": 20}), json!(10), json!(20)),
-            (json!({"starts_with": "s%3A"}), json!("s%3Aabc"), json!("abc")),
+            (
+                json!({"starts_with": "s%3A"}),
+                json!("s%3Aabc"),
+                json!("abc"),
+            ),
             (json!({"ends_with": ".com"}), json!("a.com"), json!("a.org")),
-            (json!({"keys": ["a", "b"]}), json!({"b": 1, "a": 2}), json!({"a": 1})),
+            (
+                json!({"keys": ["a", "b"]}),
+                json!({"b": 1, "a": 2}),
+                json!({"a": 1}),
+            ),
             (json!({"absent": false}), json!(null), json!(null)),
         ];
         for (p, good, bad) in cases.iter().cloned() {
@@ -360,8 +492,19 @@ mod tests {
 
     #[test]
     fn object_diff_names_paths() {
-        let m = check(json!({"equals": {"a": 1, "b": [1]}}), Some(json!({"a": 2, "b": [], "c": 0}))).unwrap_err();
-        assert_eq!(m.diff, vec!["$.a: expected 1, got 2", "$.b[0]: missing (expected 1)", "$.c: unexpected key"]);
+        let m = check(
+            json!({"equals": {"a": 1, "b": [1]}}),
+            Some(json!({"a": 2, "b": [], "c": 0})),
+        )
+        .unwrap_err();
+        assert_eq!(
+            m.diff,
+            vec![
+                "$.a: expected 1, got 2",
+                "$.b[0]: missing (expected 1)",
+                "$.c: unexpected key"
+            ]
+        );
     }
 
     #[test]

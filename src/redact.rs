@@ -63,7 +63,11 @@ impl Redactor {
             "set-cookie" => {
                 let (first, rest) = value.split_once(';').unwrap_or((value, ""));
                 let name = first.split_once('=').map(|(n, _)| n).unwrap_or(first);
-                if rest.is_empty() { format!("{name}={MASK}") } else { format!("{name}={MASK};{}", self.text(rest)) }
+                if rest.is_empty() {
+                    format!("{name}={MASK}")
+                } else {
+                    format!("{name}={MASK};{}", self.text(rest))
+                }
             }
             _ => self.text(value),
         }
@@ -80,7 +84,13 @@ mod tests {
         r.add("p@ss+word");
         assert_eq!(r.text("x p@ss+word y p%40ss%2Bword"), "x *** y ***");
         assert_eq!(r.header("Authorization", "Bearer abc.def"), "Bearer ***");
-        assert_eq!(r.header("cookie", "connect.sid=s%3Aabc; b=c"), "connect.sid=***; b=***");
-        assert_eq!(r.header("set-cookie", "connect.sid=s%3Aabc; Path=/; HttpOnly"), "connect.sid=***; Path=/; HttpOnly");
+        assert_eq!(
+            r.header("cookie", "connect.sid=s%3Aabc; b=c"),
+            "connect.sid=***; b=***"
+        );
+        assert_eq!(
+            r.header("set-cookie", "connect.sid=s%3Aabc; Path=/; HttpOnly"),
+            "connect.sid=***; Path=/; HttpOnly"
+        );
     }
 }

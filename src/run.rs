@@ -6,7 +6,7 @@ use crate::actor::{Actor, SetCookie};
 use crate::event::*;
 use crate::plan::{Bearer, Scenario, Step};
 use crate::redact::Redactor;
-use crate::template::{is_secret_name, Scope, Val};
+use crate::template::{Scope, Val, is_secret_name};
 use rand::SeedableRng;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -52,10 +52,12 @@ fn url_for(target: &url::Url, path: &str, query: &[(String, String)]) -> Result<
     } else {
         let base = target.as_str().trim_end_matches('/');
         let sep = if path.starts_with('/') { "" } else { "/" };
-        url::Url::parse(&format!("{base}{sep}{path}")).map_err(|e| format!("invalid path `{path}`: {e}"))?
+        url::Url::parse(&format!("{base}{sep}{path}"))
+            .map_err(|e| format!("invalid path `{path}`: {e}"))?
     };
     if !query.is_empty() {
-        url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        url.query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     }
     Ok(url)
 }
@@ -152,16 +154,25 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
             headers.push(("authorization".into(), format!("Bearer {t}")));
         }
     }
-    let body_text = prepared.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+    let body_text = prepared
+        .body
+        .as_ref()
+        .map(|b| String::from_utf8_lossy(b).into_owned());
     let request = RequestRecord {
         method: prepared.method.clone(),
         url: st.redactor.text(url.as_str()),
-        headers: headers.iter().map(|(k, v)| (k.clone(), st.redactor.header(k, v))).collect(),
-        body: body_text.as_deref().map(|b| cut(&st.redactor.text(b), REPORT_BODY).0),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.clone(), st.redactor.header(k, v)))
+            .collect(),
+        body: body_text
+            .as_deref()
+            .map(|b| cut(&st.redactor.text(b), REPORT_BODY).0),
     };
     rep.curl = Some(crate::curl::command(&request));
     rep.request = Some(request);
-    let method = reqwest::Method::from_bytes(prepared.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let method =
+        reqwest::Method::from_bytes(prepared.method.as_bytes()).unwrap_or(reqwest::Method::GET);
     let (times, interval) = step.retry.unwrap_or((0, std::time::Duration::ZERO));
     let mut attempt = 0;
     loop {
@@ -181,7 +192,17 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
                 tokio::time::sleep(interval).await;
                 continue;
             }
-            Err(e) => return error(rep, format!("{} {}: {e}", prepared.method, st.redactor.text(url.as_str())), st),
+            Err(e) => {
+                return error(
+                    rep,
+                    format!(
+                        "{} {}: {e}",
+                        prepared.method,
+                        st.redactor.text(url.as_str())
+                    ),
+                    st,
+                );
+            }
         };
         let actor = st.actors.entry(step.actor.clone()).or_default();
         let set_cookies = resp.set_cookies();
@@ -191,7 +212,11 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
         actor.store(&set_cookies, &url);
         let json = crate::expect::body_json(&resp);
         if step.op.is_get_token() && resp.status == 200 {
-            if let Some(t) = json.as_ref().and_then(|j| j.get("access_token")).and_then(Value::as_str) {
+            if let Some(t) = json
+                .as_ref()
+                .and_then(|j| j.get("access_token"))
+                .and_then(Value::as_str)
+            {
                 st.redactor.add(t);
                 actor.token = Some(t.to_string());
             }
@@ -222,7 +247,12 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
                     }
                     Err(m) => failures.push((
                         c.span.clone(),
-                        crate::expect::Failure { check: format!("capture {}", c.name), message: m, diff: vec![], violations: vec![] },
+                        crate::expect::Failure {
+                            check: format!("capture {}", c.name),
+                            message: m,
+                            diff: vec![],
+                            violations: vec![],
+                        },
                     )),
                 }
             }
@@ -231,7 +261,11 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
         rep.response = Some(ResponseRecord {
             status: resp.status,
             reason: resp.reason.clone(),
-            headers: resp.headers.iter().map(|(k, v)| (k.clone(), st.redactor.header(k, v))).collect(),
+            headers: resp
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), st.redactor.header(k, v)))
+                .collect(),
             body,
             truncated: truncated || resp.truncated,
         });
@@ -255,13 +289,28 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
 }
 
 fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, String> {
-    let obj = |v: Val| v.value.as_object().cloned().ok_or("must be a map".to_string());
+    let obj = |v: Val| {
+        v.value
+            .as_object()
+            .cloned()
+            .ok_or("must be a map".to_string())
+    };
     let b = crate::jwt::Build {
-        from: spec.from.as_ref().map(|t| t.eval(scope)).transpose()?.map(|v| v.as_text()),
+        from: spec
+            .from
+            .as_ref()
+            .map(|t| t.eval(scope))
+            .transpose()?
+            .map(|v| v.as_text()),
         claims: obj(spec.claims.eval(scope)?)?,
         header: obj(spec.header.eval(scope)?)?,
         alg: spec.alg.clone(),
-        secret: spec.secret.as_ref().map(|t| t.eval(scope)).transpose()?.map(|v| v.as_text()),
+        secret: spec
+            .secret
+            .as_ref()
+            .map(|t| t.eval(scope))
+            .transpose()?
+            .map(|v| v.as_text()),
         keep_signature: spec.keep_signature,
         tamper_signature: spec.tamper_signature,
     };
@@ -280,14 +329,27 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         duration_ms: 0,
         seed: ctx.seed,
         iteration,
-        known_bug: sc.known_bug.as_ref().map(|k| KnownBugReport { issue: k.issue.clone(), url: k.url.clone(), reason: k.reason.clone() }),
+        known_bug: sc.known_bug.as_ref().map(|k| KnownBugReport {
+            issue: k.issue.clone(),
+            url: k.url.clone(),
+            reason: k.reason.clone(),
+        }),
         note: None,
         steps: vec![],
     };
-    let missing: Vec<&str> = sc.requires_env.iter().filter(|e| !ctx.env.contains_key(*e)).map(String::as_str).collect();
+    let missing: Vec<&str> = sc
+        .requires_env
+        .iter()
+        .filter(|e| !ctx.env.contains_key(*e))
+        .map(String::as_str)
+        .collect();
     if !missing.is_empty() {
         report.status = Status::Skipped;
-        report.note = Some(format!("requires environment variable{} {} (not set)", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")));
+        report.note = Some(format!(
+            "requires environment variable{} {} (not set)",
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        ));
         return report;
     }
     let mut st = RunState {
@@ -300,7 +362,10 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         redactor: Redactor::default(),
     };
     for (k, v) in &ctx.cli_vars {
-        let val = Val { value: Value::String(v.clone()), secret: is_secret_name(k) };
+        let val = Val {
+            value: Value::String(v.clone()),
+            secret: is_secret_name(k),
+        };
         st.secret(&val);
         st.scope.vars.insert(k.clone(), val);
     }
@@ -327,7 +392,10 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
                     curl: None,
                     span: None,
                 };
-                s.error = Some(format!("variable `{name}`: {}", s.error.take().unwrap_or_default()));
+                s.error = Some(format!(
+                    "variable `{name}`: {}",
+                    s.error.take().unwrap_or_default()
+                ));
                 report.steps.push(s);
                 report.status = Status::Failed;
                 return report;
@@ -339,12 +407,17 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
     for (phase, steps) in [(Phase::Setup, &sc.setup), (Phase::Steps, &sc.steps)] {
         for step in steps.iter() {
             if failed {
-                report.steps.push(step_report(step, phase, StepStatus::NotRun));
+                report
+                    .steps
+                    .push(step_report(step, phase, StepStatus::NotRun));
                 continue;
             }
             let r = if Instant::now() >= deadline {
                 let mut r = step_report(step, phase, StepStatus::Error);
-                r.error = Some(format!("scenario timeout ({:?}) reached before this step", sc.timeout));
+                r.error = Some(format!(
+                    "scenario timeout ({:?}) reached before this step",
+                    sc.timeout
+                ));
                 r
             } else {
                 exec(step, phase, ctx, &mut st).await
@@ -358,7 +431,11 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         failed |= r.status != StepStatus::Passed;
         report.steps.push(r);
     }
-    report.status = if failed { Status::Failed } else { Status::Passed };
+    report.status = if failed {
+        Status::Failed
+    } else {
+        Status::Passed
+    };
     if let Some(k) = &sc.known_bug {
         judge_known_bug(&mut report, k);
     }
@@ -368,13 +445,19 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         if let Some(r) = &mut s.request {
             r.url = st.redactor.text(&r.url);
             r.body = r.body.as_deref().map(|b| st.redactor.text(b));
-            r.headers.iter_mut().for_each(|(k, v)| *v = st.redactor.header(k, v));
+            r.headers
+                .iter_mut()
+                .for_each(|(k, v)| *v = st.redactor.header(k, v));
         }
         if let Some(r) = &mut s.response {
             r.body = st.redactor.text(&r.body);
-            r.headers.iter_mut().for_each(|(k, v)| *v = st.redactor.header(k, v));
+            r.headers
+                .iter_mut()
+                .for_each(|(k, v)| *v = st.redactor.header(k, v));
         }
-        s.failures.iter_mut().for_each(|f| f.message = st.redactor.text(&f.message));
+        s.failures
+            .iter_mut()
+            .for_each(|f| f.message = st.redactor.text(&f.message));
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
@@ -396,10 +479,16 @@ fn judge_known_bug(report: &mut ScenarioReport, k: &crate::plan::KnownBug) {
             if s.phase == Phase::Steps
                 && s.status == StepStatus::Failed
                 && k.step.as_ref().is_none_or(|n| *n == s.name)
-                && !report.steps.iter().any(|t| t.phase == Phase::Teardown && t.status != StepStatus::Passed) =>
+                && !report
+                    .steps
+                    .iter()
+                    .any(|t| t.phase == Phase::Teardown && t.status != StepStatus::Passed) =>
         {
             report.status = Status::KnownBug;
-            report.note = Some(format!("known bug {} reproduces at step `{}`: {} ({})", k.issue, s.name, k.reason, k.url));
+            report.note = Some(format!(
+                "known bug {} reproduces at step `{}`: {} ({})",
+                k.issue, s.name, k.reason, k.url
+            ));
         }
         Some(s) => {
             report.note = Some(format!(

@@ -2,8 +2,8 @@
 //! diagnostic may need to point at. `docs/scenario-format.md` documents it for people and
 //! `specs/scenario.schema.json` for editors; this is the definition the loader enforces.
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
@@ -189,6 +189,20 @@ pub struct JwtExpectDoc {
 
 /// The keys a step may have, for "did you mean" hints.
 pub const STEP_KEYS: &[&str] = &[
-    "name", "as", "authenticate", "get_session", "exists", "get_token", "delete_session",
-    "register", "request", "cookies", "bearer", "headers", "retry", "timeout", "expect", "capture",
+    "name",
+    "as",
+    "authenticate",
+    "get_session",
+    "exists",
+    "get_token",
+    "delete_session",
+    "register",
+    "request",
+    "cookies",
+    "bearer",
+    "headers",
+    "retry",
+    "timeout",
+    "expect",
+    "capture",
 ];

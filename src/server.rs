@@ -6,17 +6,17 @@
 
 use crate::jwt;
 use aws_lc_rs::hmac;
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
-use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use rand::RngExt;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -77,13 +77,26 @@ fn random_text(n: usize) -> String {
 }
 
 fn now_secs() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn ulid_like() -> String {
     const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut r = rand::rng();
-    (0..26).map(|_| CROCKFORD[r.random_range(0..32)] as char).collect()
+    // A ULID: 48-bit millisecond time then 80 random bits, so the first character is 0-7.
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u128)
+        .unwrap_or(0)
+        & ((1 << 48) - 1);
+    let random: u128 = rand::rng().random::<u128>() & ((1 << 80) - 1);
+    let v = (ms << 80) | random;
+    (0..26)
+        .rev()
+        .map(|i| CROCKFORD[((v >> (i * 5)) & 31) as usize] as char)
+        .collect()
 }
 
 /// scrypt with a per-customer salt (Medusa uses scrypt too).
@@ -98,7 +111,10 @@ fn hash_password(pw: &str, salt: &[u8]) -> Vec<u8> {
 fn sign_sid(sid: &str, secret: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     let sig = STANDARD_NO_PAD.encode(hmac::sign(&key, sid.as_bytes()).as_ref());
-    crate::template::urlencode(&format!("s:{sid}.{sig}")).replace("%2E", ".").replace("%2D", "-").replace("%5F", "_")
+    crate::template::urlencode(&format!("s:{sid}.{sig}"))
+        .replace("%2E", ".")
+        .replace("%2D", "-")
+        .replace("%5F", "_")
 }
 
 fn unsign_cookie(raw: &str, secret: &str) -> Option<String> {
@@ -152,10 +168,15 @@ impl Sess {
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then(|| v.to_string())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
 }
 
 /// express-session + CORS headers for the store router, around every request.
@@ -163,14 +184,21 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
     let existing = cookie_value(req.headers(), "connect.sid")
         .and_then(|c| unsign_cookie(&c, &st.cookie_secret))
         .filter(|sid| st.sessions.lock().unwrap().contains_key(sid));
-    let https = req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.split(',').next().unwrap_or("").trim() == "https").unwrap_or(false);
+    let https = req
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(',').next().unwrap_or("").trim() == "https")
+        .unwrap_or(false);
     let is_new = existing.is_none();
     let sid = existing.unwrap_or_else(|| {
         let sid = random_text(24);
         st.sessions.lock().unwrap().insert(sid.clone(), None);
         sid
     });
-    let sess = Sess { sid: Arc::new(Mutex::new((sid, false))) };
+    let sess = Sess {
+        sid: Arc::new(Mutex::new((sid, false))),
+    };
     let store_route = req.uri().path().to_ascii_lowercase().starts_with("/store");
     let origin = req.headers().get(header::ORIGIN).cloned();
     req.extensions_mut().insert(sess.clone());
@@ -179,7 +207,10 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
     let still_exists = st.sessions.lock().unwrap().contains_key(&sid);
     if (is_new || changed) && still_exists && (!st.cfg.production || https) {
         let expires = httpdate::fmt_http_date(SystemTime::now() + SESSION_TTL);
-        let mut c = format!("connect.sid={}; Path=/; Expires={expires}; HttpOnly", sign_sid(&sid, &st.cookie_secret));
+        let mut c = format!(
+            "connect.sid={}; Path=/; Expires={expires}; HttpOnly",
+            sign_sid(&sid, &st.cookie_secret)
+        );
         if st.cfg.production {
             c.push_str("; Secure; SameSite=None");
         }
@@ -190,7 +221,10 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
     if store_route {
         let h = resp.headers_mut();
         h.insert(header::VARY, HeaderValue::from_static("Origin"));
-        h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
         if let Some(o) = origin.filter(|o| o == "http://localhost") {
             h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
         }
@@ -207,16 +241,25 @@ fn json_response(status: StatusCode, v: Value) -> Response {
 }
 
 fn text_response(status: StatusCode, text: &'static str) -> Response {
-    Response::builder().status(status).header(header::CONTENT_TYPE, "text/plain; charset=utf-8").body(Body::from(text)).unwrap()
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Body::from(text))
+        .unwrap()
 }
 
 /// passport's failure: `Unauthorized` with no Content-Type at all.
 fn passport_401() -> Response {
-    Response::builder().status(StatusCode::UNAUTHORIZED).body(Body::from("Unauthorized")).unwrap()
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .body(Body::from("Unauthorized"))
+        .unwrap()
 }
 
 fn html_error(status: StatusCode, text: &str) -> Response {
-    let page = format!("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{text}</pre>\n</body>\n</html>\n");
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{text}</pre>\n</body>\n</html>\n"
+    );
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
@@ -227,7 +270,10 @@ fn html_error(status: StatusCode, text: &str) -> Response {
 }
 
 fn invalid(message: String) -> Response {
-    json_response(StatusCode::BAD_REQUEST, json!({"type": "invalid_data", "message": message}))
+    json_response(
+        StatusCode::BAD_REQUEST,
+        json!({"type": "invalid_data", "message": message}),
+    )
 }
 
 /// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
@@ -235,30 +281,49 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
         .unwrap_or(false);
     if !is_json || body.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
     if body.len() > BODY_LIMIT {
-        return Err(html_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeError: request entity too large"));
+        return Err(html_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeError: request entity too large",
+        ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(v @ (Value::Object(_) | Value::Array(_))) => Ok(v),
-        _ => Err(html_error(StatusCode::BAD_REQUEST, "SyntaxError: Unexpected token in JSON")),
+        _ => Err(html_error(
+            StatusCode::BAD_REQUEST,
+            "SyntaxError: Unexpected token in JSON",
+        )),
     }
 }
 
 /// validator.js `isEmail` with default options, close enough: no spaces, a TLD.
 fn is_email(v: &Value) -> bool {
     let Some(s) = v.as_str() else { return false };
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && local.len() <= 64
         && !s.chars().any(char::is_whitespace)
         && domain.split('.').count() >= 2
-        && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        && domain.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 fn not_empty(v: Option<&Value>) -> bool {
@@ -266,33 +331,63 @@ fn not_empty(v: Option<&Value>) -> bool {
 }
 
 /// class-validator with whitelist + forbidNonWhitelisted: unknown keys first, then fields.
-fn validate(body: &Value, allowed: &[&str], rules: &[(&str, fn(Option<&Value>) -> Option<&'static str>)]) -> Result<(), Response> {
+fn validate(
+    body: &Value,
+    allowed: &[&str],
+    rules: &[(&str, fn(Option<&Value>) -> Option<&'static str>)],
+) -> Result<(), Response> {
     let Value::Object(o) = body else {
-        return Err(invalid("an unknown value was passed to the validate function".into()));
+        return Err(invalid(
+            "an unknown value was passed to the validate function".into(),
+        ));
     };
-    let mut msgs: Vec<String> = o.keys().filter(|k| !allowed.contains(&k.as_str())).map(|k| format!("property {k} should not exist")).collect();
+    let mut msgs: Vec<String> = o
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| format!("property {k} should not exist"))
+        .collect();
     for (field, rule) in rules {
         if let Some(m) = rule(o.get(*field)) {
             msgs.push(m.to_string());
         }
     }
-    if msgs.is_empty() { Ok(()) } else { Err(invalid(msgs.join(", "))) }
+    if msgs.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(msgs.join(", ")))
+    }
 }
 
 fn login_rules() -> Vec<(&'static str, fn(Option<&Value>) -> Option<&'static str>)> {
     vec![
-        ("email", |v| (!v.is_some_and(is_email)).then_some("email must be an email")),
-        ("password", |v| (!not_empty(v)).then_some("password should not be empty")),
+        ("email", |v| {
+            (!v.is_some_and(is_email)).then_some("email must be an email")
+        }),
+        ("password", |v| {
+            (!not_empty(v)).then_some("password should not be empty")
+        }),
     ]
 }
 
 impl Inner {
     fn find_account(&self, email: &str) -> Option<Customer> {
         let e = email.to_lowercase();
-        self.store.read().unwrap().customers.iter().find(|c| c.email == e && c.has_account).cloned()
+        self.store
+            .read()
+            .unwrap()
+            .customers
+            .iter()
+            .find(|c| c.email == e && c.has_account)
+            .cloned()
     }
     fn by_id(&self, id: &str) -> Option<Customer> {
-        self.store.read().unwrap().customers.iter().find(|c| c.id == id).cloned()
+        self.store
+            .read()
+            .unwrap()
+            .customers
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
     }
     /// Medusa's authenticateCustomer: any problem is just "no".
     fn authenticate(&self, body: &Value) -> Option<Customer> {
@@ -310,7 +405,9 @@ impl Inner {
         }
         let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
         let parts: Vec<&str> = auth.split_whitespace().collect();
-        let [scheme, token] = parts.as_slice() else { return None };
+        let [scheme, token] = parts.as_slice() else {
+            return None;
+        };
         if !scheme.eq_ignore_ascii_case("bearer") {
             return None;
         }
@@ -318,9 +415,17 @@ impl Inner {
         if claims.get("domain").and_then(Value::as_str) != Some("store") {
             return None;
         }
-        let id = claims.get("customer_id").and_then(Value::as_str).filter(|s| !s.is_empty())?.to_string();
+        let id = claims
+            .get("customer_id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())?
+            .to_string();
         if let Some(cut) = self.revoked.lock().unwrap().get(&id) {
-            if claims.get("iat").and_then(Value::as_i64).is_none_or(|iat| iat <= *cut) {
+            if claims
+                .get("iat")
+                .and_then(Value::as_i64)
+                .is_none_or(|iat| iat <= *cut)
+            {
                 return None;
             }
         }
@@ -350,7 +455,12 @@ fn customer_json(c: &Customer, auth_shape: bool) -> Value {
     json!({ "customer": o })
 }
 
-async fn post_auth(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap, body: Bytes) -> Response {
+async fn post_auth(
+    State(st): State<Shared>,
+    axum::Extension(sess): axum::Extension<Sess>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body = match parse_body(&headers, &body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -380,7 +490,10 @@ async fn post_token(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -
     match st.authenticate(&body) {
         Some(c) => {
             let iat = now_secs();
-            let token = jwt::sign_hs256(&json!({"customer_id": c.id, "domain": "store", "iat": iat, "exp": iat + TOKEN_TTL}), st.jwt_secret.as_bytes());
+            let token = jwt::sign_hs256(
+                &json!({"customer_id": c.id, "domain": "store", "iat": iat, "exp": iat + TOKEN_TTL}),
+                st.jwt_secret.as_bytes(),
+            );
             json_response(StatusCode::OK, json!({ "access_token": token }))
         }
         None => text_response(StatusCode::UNAUTHORIZED, "Unauthorized"),
@@ -388,22 +501,39 @@ async fn post_token(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -
 }
 
 fn current(st: &Inner, sess: &Sess, headers: &HeaderMap, auth_shape: bool) -> Response {
-    let Some(id) = st.who(sess, headers) else { return passport_401() };
+    let Some(id) = st.who(sess, headers) else {
+        return passport_401();
+    };
     match st.by_id(&id) {
         Some(c) => json_response(StatusCode::OK, customer_json(&c, auth_shape)),
-        None => json_response(StatusCode::NOT_FOUND, json!({"type": "not_found", "message": format!("Customer with id: {id} was not found")})),
+        None => json_response(
+            StatusCode::NOT_FOUND,
+            json!({"type": "not_found", "message": format!("Customer with id: {id} was not found")}),
+        ),
     }
 }
 
-async fn get_auth(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap) -> Response {
+async fn get_auth(
+    State(st): State<Shared>,
+    axum::Extension(sess): axum::Extension<Sess>,
+    headers: HeaderMap,
+) -> Response {
     current(&st, &sess, &headers, true)
 }
 
-async fn get_me(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap) -> Response {
+async fn get_me(
+    State(st): State<Shared>,
+    axum::Extension(sess): axum::Extension<Sess>,
+    headers: HeaderMap,
+) -> Response {
     current(&st, &sess, &headers, false)
 }
 
-async fn delete_auth(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap) -> Response {
+async fn delete_auth(
+    State(st): State<Shared>,
+    axum::Extension(sess): axum::Extension<Sess>,
+    headers: HeaderMap,
+) -> Response {
     if st.cfg.revoke_tokens_on_logout {
         if let Some(id) = st.who(&sess, &headers) {
             st.revoked.lock().unwrap().insert(id, now_secs());
@@ -414,28 +544,50 @@ async fn delete_auth(State(st): State<Shared>, axum::Extension(sess): axum::Exte
 }
 
 async fn exists(State(st): State<Shared>, Path(email): Path<String>) -> Response {
-    json_response(StatusCode::OK, json!({ "exists": st.find_account(&percent_decode(&email)).is_some() }))
+    json_response(
+        StatusCode::OK,
+        json!({ "exists": st.find_account(&percent_decode(&email)).is_some() }),
+    )
 }
 
 async fn exists_token(State(st): State<Shared>) -> Response {
     exists(State(st), Path("token".into())).await
 }
 
-async fn post_customers(State(st): State<Shared>, axum::Extension(sess): axum::Extension<Sess>, headers: HeaderMap, body: Bytes) -> Response {
+async fn post_customers(
+    State(st): State<Shared>,
+    axum::Extension(sess): axum::Extension<Sess>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body = match parse_body(&headers, &body) {
         Ok(b) => b,
         Err(r) => return r,
     };
     let opt_string = |v: Option<&Value>| v.is_some_and(|v| !v.is_string() && !v.is_null());
     let rules: Vec<(&str, fn(Option<&Value>) -> Option<&'static str>)> = vec![
-        ("first_name", |v| (v.is_some_and(|v| !v.is_string())).then_some("first_name must be a string")),
-        ("last_name", |v| (v.is_some_and(|v| !v.is_string())).then_some("last_name must be a string")),
-        ("email", |v| (!v.is_some_and(is_email)).then_some("email must be an email")),
-        ("password", |v| (!v.is_some_and(Value::is_string)).then_some("password must be a string")),
-        ("phone", |v| (v.is_some_and(|v| !v.is_string())).then_some("phone must be a string")),
+        ("first_name", |v| {
+            (v.is_some_and(|v| !v.is_string())).then_some("first_name must be a string")
+        }),
+        ("last_name", |v| {
+            (v.is_some_and(|v| !v.is_string())).then_some("last_name must be a string")
+        }),
+        ("email", |v| {
+            (!v.is_some_and(is_email)).then_some("email must be an email")
+        }),
+        ("password", |v| {
+            (!v.is_some_and(Value::is_string)).then_some("password must be a string")
+        }),
+        ("phone", |v| {
+            (v.is_some_and(|v| !v.is_string())).then_some("phone must be a string")
+        }),
     ];
     let _ = opt_string;
-    if let Err(r) = validate(&body, &["first_name", "last_name", "email", "password", "phone"], &rules) {
+    if let Err(r) = validate(
+        &body,
+        &["first_name", "last_name", "email", "password", "phone"],
+        &rules,
+    ) {
         return r;
     }
     let email = body["email"].as_str().unwrap_or_default().to_lowercase();
@@ -443,9 +595,20 @@ async fn post_customers(State(st): State<Shared>, axum::Extension(sess): axum::E
     let has_account = !password.is_empty();
     let customer = {
         let mut store = st.store.write().unwrap();
-        if store.customers.iter().any(|c| c.email == email && c.has_account == has_account) {
-            let message = if has_account { "A customer with the given email already has an account. Log in instead" } else { "Guest customer with email already exists" };
-            return json_response(StatusCode::UNPROCESSABLE_ENTITY, json!({"code": "invalid_request_error", "type": "duplicate_error", "message": message}));
+        if store
+            .customers
+            .iter()
+            .any(|c| c.email == email && c.has_account == has_account)
+        {
+            let message = if has_account {
+                "A customer with the given email already has an account. Log in instead"
+            } else {
+                "Guest customer with email already exists"
+            };
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"code": "invalid_request_error", "type": "duplicate_error", "message": message}),
+            );
         }
         let hash = has_account.then(|| {
             let salt: [u8; 16] = rand::rng().random();
@@ -469,23 +632,36 @@ async fn post_customers(State(st): State<Shared>, axum::Extension(sess): axum::E
 }
 
 async fn health() -> Response {
-    Response::builder().status(StatusCode::OK).header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(Body::from("OK")).unwrap()
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .body(Body::from("OK"))
+        .unwrap()
 }
 
 async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
-    html_error(StatusCode::NOT_FOUND, &format!("Cannot {method} {}", uri.path()))
+    html_error(
+        StatusCode::NOT_FOUND,
+        &format!("Cannot {method} {}", uri.path()),
+    )
 }
 
 fn router(st: Shared) -> Router {
     Router::new()
         .route("/health", get(health))
-        .route("/store/auth", get(get_auth).post(post_auth).delete(delete_auth))
+        .route(
+            "/store/auth",
+            get(get_auth).post(post_auth).delete(delete_auth),
+        )
         .route("/store/auth/token", get(exists_token).post(post_token))
         .route("/store/auth/{email}", get(exists))
         .route("/store/customers", axum::routing::post(post_customers))
         .route("/store/customers/me", get(get_me))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(st.clone(), session_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            session_layer,
+        ))
         .with_state(st)
 }
 
@@ -507,7 +683,11 @@ impl Drop for Server {
 impl Server {
     /// Binds and serves in the background on the current tokio runtime.
     pub async fn start(cfg: ServerConfig) -> std::io::Result<Server> {
-        let host = if cfg.host.is_empty() { "127.0.0.1".to_string() } else { cfg.host.clone() };
+        let host = if cfg.host.is_empty() {
+            "127.0.0.1".to_string()
+        } else {
+            cfg.host.clone()
+        };
         let listener = tokio::net::TcpListener::bind((host.as_str(), cfg.port)).await?;
         let addr = listener.local_addr()?;
         let jwt_secret = cfg.jwt_secret.clone().unwrap_or_else(|| random_text(24));
@@ -522,17 +702,31 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(inner);
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = rx.await;
-            }).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
         });
-        let host = if addr.ip().is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
-        Ok(Server { url: format!("http://{host}:{}", addr.port()), jwt_secret, shutdown: Some(tx) })
+        let host = if addr.ip().is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
+        Ok(Server {
+            url: format!("http://{host}:{}", addr.port()),
+            jwt_secret,
+            shutdown: Some(tx),
+        })
     }
 
     /// On an ephemeral loopback port, with random secrets.
     pub async fn start_ephemeral() -> std::io::Result<Server> {
-        Server::start(ServerConfig { host: "127.0.0.1".into(), ..Default::default() }).await
+        Server::start(ServerConfig {
+            host: "127.0.0.1".into(),
+            ..Default::default()
+        })
+        .await
     }
 }
 
@@ -544,7 +738,9 @@ pub fn serve_blocking(cfg: ServerConfig) -> Result<(), crate::error::Error> {
         .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
     rt.block_on(async {
         let port = cfg.port;
-        let s = Server::start(cfg).await.map_err(|e| crate::error::Error::Usage(format!("cannot listen on port {port}: {e}")))?;
+        let s = Server::start(cfg).await.map_err(|e| {
+            crate::error::Error::Usage(format!("cannot listen on port {port}: {e}"))
+        })?;
         println!("medusa-conform reference server listening on {}", s.url);
         println!("export MEDUSA_URL={}", s.url);
         let _ = tokio::signal::ctrl_c().await;

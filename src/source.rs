@@ -39,7 +39,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: &Arc<SourceFile>, loc: Loc) -> Span {
-        Span { file: file.clone(), loc }
+        Span {
+            file: file.clone(),
+            loc,
+        }
     }
 
     /// `path:line:col`, as editors and terminals understand it.

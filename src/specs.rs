@@ -32,7 +32,9 @@ impl std::fmt::Debug for Specs {
 }
 
 fn file_uri(path: &Path) -> String {
-    url::Url::from_file_path(path).map(|u| u.to_string()).unwrap_or_else(|_| format!("file://{}", path.display()))
+    url::Url::from_file_path(path)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| format!("file://{}", path.display()))
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -50,14 +52,23 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 impl Specs {
     /// Loads and compiles every schema under `dir`.
     pub fn load(dir: &Path) -> Result<Specs, Error> {
-        let dir = dir.canonicalize().map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+        let dir = dir.canonicalize().map_err(|e| Error::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
         let mut files = Vec::new();
-        collect(&dir, &mut files).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
+        collect(&dir, &mut files).map_err(|e| Error::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
         files.sort();
         let mut docs = Vec::new();
         let mut problems = Vec::new();
         for f in &files {
-            let text = std::fs::read_to_string(f).map_err(|e| Error::Io { path: f.display().to_string(), source: e })?;
+            let text = std::fs::read_to_string(f).map_err(|e| Error::Io {
+                path: f.display().to_string(),
+                source: e,
+            })?;
             match serde_json::from_str::<Value>(&text) {
                 Ok(v) => docs.push((file_uri(f), f.clone(), v)),
                 Err(e) => problems.push(Diagnostic::new(format!(
@@ -74,11 +85,20 @@ impl Specs {
         let registry = jsonschema::Registry::new()
             .extend(docs.iter().map(|(uri, _, v)| (uri.as_str(), v)))
             .and_then(|b| b.prepare())
-            .map_err(|e| Error::invalid(Diagnostic::new(format!("specs in {}: {e}", dir.display()))))?;
+            .map_err(|e| {
+                Error::invalid(Diagnostic::new(format!("specs in {}: {e}", dir.display())))
+            })?;
         let mut validators = BTreeMap::new();
         for (uri, path, v) in &docs {
-            let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-            let name = name.strip_suffix(".schema").map(str::to_string).unwrap_or(name);
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let name = name
+                .strip_suffix(".schema")
+                .map(str::to_string)
+                .unwrap_or(name);
             match jsonschema::options()
                 .with_registry(&registry)
                 .with_base_uri(uri.clone())
@@ -97,7 +117,10 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        Ok(Specs { validators, dir: Some(dir) })
+        Ok(Specs {
+            validators,
+            dir: Some(dir),
+        })
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -112,11 +135,19 @@ impl Specs {
     pub fn suggest(&self, name: &str) -> String {
         let best = self
             .names()
-            .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n))
+            .map(|n| {
+                (
+                    strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()),
+                    n,
+                )
+            })
             .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
         match best {
             Some((s, n)) if s > 0.8 => format!("did you mean `{n}`?"),
-            _ => format!("known schemas: {}", self.names().collect::<Vec<_>>().join(", ")),
+            _ => format!(
+                "known schemas: {}",
+                self.names().collect::<Vec<_>>().join(", ")
+            ),
         }
     }
 }

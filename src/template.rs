@@ -6,8 +6,8 @@
 //! a password, token or cookie stays masked in reports.
 
 use base64::Engine;
-use rand::rngs::StdRng;
 use rand::RngExt;
+use rand::rngs::StdRng;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -20,7 +20,10 @@ pub struct Val {
 
 impl Val {
     pub fn plain(value: Value) -> Val {
-        Val { value, secret: false }
+        Val {
+            value,
+            secret: false,
+        }
     }
     pub fn as_text(&self) -> String {
         value_text(&self.value)
@@ -56,7 +59,14 @@ pub struct Template {
     parts: Vec<Part>,
 }
 
-const FUNCTIONS: &[&str] = &["unique_email", "uuid", "random_string", "now", "now_unix", "jwt_claims"];
+const FUNCTIONS: &[&str] = &[
+    "unique_email",
+    "uuid",
+    "random_string",
+    "now",
+    "now_unix",
+    "jwt_claims",
+];
 const FILTERS: &[&str] = &["lower", "upper", "urlencode", "base64", "trim"];
 
 /// A template that failed to parse: the message and the byte offset inside the string.
@@ -93,7 +103,12 @@ impl Template {
                 help: Some("close the expression with `}}`".into()),
             })?;
             let inner = &after[..end];
-            let expr = ExprParser { s: inner, pos: 0, base: base + start + 2 }.parse_all()?;
+            let expr = ExprParser {
+                s: inner,
+                pos: 0,
+                base: base + start + 2,
+            }
+            .parse_all()?;
             parts.push(Part::Expr(expr));
             let consumed = start + 2 + end + 2;
             base += consumed;
@@ -145,7 +160,10 @@ impl Template {
                 }
             }
         }
-        Ok(Val { value: Value::String(out), secret })
+        Ok(Val {
+            value: Value::String(out),
+            secret,
+        })
     }
 }
 
@@ -157,7 +175,11 @@ struct ExprParser<'a> {
 
 impl ExprParser<'_> {
     fn err(&self, m: impl Into<String>) -> ParseError {
-        ParseError { message: m.into(), offset: self.base + self.pos, help: None }
+        ParseError {
+            message: m.into(),
+            offset: self.base + self.pos,
+            help: None,
+        }
     }
     fn ws(&mut self) {
         while self.pos < self.s.len() && self.s.as_bytes()[self.pos].is_ascii_whitespace() {
@@ -182,7 +204,10 @@ impl ExprParser<'_> {
         let e = self.parse_filtered()?;
         self.ws();
         if self.pos < self.s.len() {
-            return Err(self.err(format!("unexpected `{}` in expression", &self.s[self.pos..])));
+            return Err(self.err(format!(
+                "unexpected `{}` in expression",
+                &self.s[self.pos..]
+            )));
         }
         Ok(e)
     }
@@ -196,7 +221,9 @@ impl ExprParser<'_> {
             self.pos += 1;
             self.ws();
             let at = self.pos;
-            let name = self.ident().ok_or_else(|| self.err("expected a filter name after `|`"))?;
+            let name = self
+                .ident()
+                .ok_or_else(|| self.err("expected a filter name after `|`"))?;
             if !FILTERS.contains(&name.as_str()) {
                 return Err(ParseError {
                     message: format!("unknown filter `{name}`"),
@@ -242,7 +269,9 @@ impl ExprParser<'_> {
             }
             Some(_) => {
                 let at = self.pos;
-                let name = self.ident().ok_or_else(|| self.err(format!("unexpected `{}`", &self.s[self.pos..])))?;
+                let name = self
+                    .ident()
+                    .ok_or_else(|| self.err(format!("unexpected `{}`", &self.s[self.pos..])))?;
                 self.ws();
                 if self.peek() == Some(b'(') {
                     if !FUNCTIONS.contains(&name.as_str()) {
@@ -274,7 +303,10 @@ impl ExprParser<'_> {
                 let mut path = vec![name];
                 while self.peek() == Some(b'.') {
                     self.pos += 1;
-                    path.push(self.ident().ok_or_else(|| self.err("expected a name after `.`"))?);
+                    path.push(
+                        self.ident()
+                            .ok_or_else(|| self.err("expected a name after `.`"))?,
+                    );
                 }
                 Ok(Expr::Var(path))
             }
@@ -293,9 +325,11 @@ pub struct Scope<'a> {
 /// Environment variables whose names suggest a secret are masked when used.
 pub fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["pass", "secret", "token", "cookie", "sid", "jwt", "auth", "key", "bearer"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "pass", "secret", "token", "cookie", "sid", "jwt", "auth", "key", "bearer",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
@@ -308,15 +342,26 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
                 .env
                 .get(name)
                 .ok_or_else(|| format!("environment variable `{name}` is not set"))?;
-            Ok(Val { value: Value::String(v.clone()), secret: is_secret_name(name) })
+            Ok(Val {
+                value: Value::String(v.clone()),
+                secret: is_secret_name(name),
+            })
         }
         Expr::Var(path) => {
-            let root = scope.vars.get(&path[0]).ok_or_else(|| format!("variable `{}` is not defined", path[0]))?;
+            let root = scope
+                .vars
+                .get(&path[0])
+                .ok_or_else(|| format!("variable `{}` is not defined", path[0]))?;
             let mut v = &root.value;
             for seg in &path[1..] {
-                v = v.get(seg).ok_or_else(|| format!("`{}` has no field `{seg}`", path.join(".")))?;
+                v = v
+                    .get(seg)
+                    .ok_or_else(|| format!("`{}` has no field `{seg}`", path.join(".")))?;
             }
-            Ok(Val { value: v.clone(), secret: root.secret })
+            Ok(Val {
+                value: v.clone(),
+                secret: root.secret,
+            })
         }
         Expr::Filter(inner, name) => {
             let v = eval_expr(inner, scope)?;
@@ -329,7 +374,10 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
                 "base64" => base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
                 _ => return Err(format!("unknown filter `{name}`")),
             };
-            Ok(Val { value: Value::String(out), secret: v.secret })
+            Ok(Val {
+                value: Value::String(out),
+                secret: v.secret,
+            })
         }
         Expr::Call(name, args) => {
             let mut vals = Vec::new();
@@ -344,23 +392,38 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
 fn arg_u64(vals: &[Val], i: usize, default: i64) -> Result<i64, String> {
     match vals.get(i) {
         None => Ok(default),
-        Some(v) => v.value.as_i64().ok_or_else(|| format!("argument {} must be an integer", i + 1)),
+        Some(v) => v
+            .value
+            .as_i64()
+            .ok_or_else(|| format!("argument {} must be an integer", i + 1)),
     }
 }
 
 fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
     const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let rand_text = |n: usize, rng: &mut StdRng| -> String {
-        (0..n).map(|_| ALNUM[rng.random_range(0..ALNUM.len())] as char).collect()
+        (0..n)
+            .map(|_| ALNUM[rng.random_range(0..ALNUM.len())] as char)
+            .collect()
     };
     let v = match name {
         "unique_email" => {
-            let prefix = vals.first().map(|v| v.as_text()).unwrap_or_else(|| "mc".into());
-            Value::String(format!("{prefix}.{}@example.com", rand_text(12, &mut scope.rng)))
+            let prefix = vals
+                .first()
+                .map(|v| v.as_text())
+                .unwrap_or_else(|| "mc".into());
+            Value::String(format!(
+                "{prefix}.{}@example.com",
+                rand_text(12, &mut scope.rng)
+            ))
         }
         "uuid" => {
             let bytes: [u8; 16] = scope.rng.random();
-            Value::String(uuid::Builder::from_random_bytes(bytes).into_uuid().to_string())
+            Value::String(
+                uuid::Builder::from_random_bytes(bytes)
+                    .into_uuid()
+                    .to_string(),
+            )
         }
         "random_string" => {
             let n = arg_u64(vals, 0, 16)?.clamp(0, 4096) as usize;
@@ -383,7 +446,10 @@ fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
         "jwt_claims" => {
             let t = vals.first().ok_or("jwt_claims(token) needs a token")?;
             let parts = crate::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claims: {e}"))?;
-            return Ok(Val { value: parts.claims, secret: t.secret });
+            return Ok(Val {
+                value: parts.claims,
+                secret: t.secret,
+            });
         }
         other => return Err(format!("unknown function `{other}`")),
     };
@@ -443,7 +509,9 @@ impl TValue {
     pub fn compile(v: &Value) -> Result<TValue, ParseError> {
         Ok(match v {
             Value::String(s) if s.contains("{{") => TValue::Tmpl(Template::parse(s)?),
-            Value::Array(a) => TValue::Array(a.iter().map(TValue::compile).collect::<Result<_, _>>()?),
+            Value::Array(a) => {
+                TValue::Array(a.iter().map(TValue::compile).collect::<Result<_, _>>()?)
+            }
             Value::Object(o) => TValue::Object(
                 o.iter()
                     .map(|(k, v)| Ok((k.clone(), TValue::compile(v)?)))
@@ -474,7 +542,10 @@ impl TValue {
                     secret |= r.secret;
                     out.push(r.value);
                 }
-                Ok(Val { value: Value::Array(out), secret })
+                Ok(Val {
+                    value: Value::Array(out),
+                    secret,
+                })
             }
             TValue::Object(o) => {
                 let mut secret = false;
@@ -484,7 +555,10 @@ impl TValue {
                     secret |= r.secret || is_secret_name(k);
                     out.insert(k.clone(), r.value);
                 }
-                Ok(Val { value: Value::Object(out), secret })
+                Ok(Val {
+                    value: Value::Object(out),
+                    secret,
+                })
             }
         }
     }
@@ -510,7 +584,11 @@ mod tests {
     use rand::SeedableRng;
 
     fn scope(env: &HashMap<String, String>) -> Scope<'_> {
-        Scope { vars: HashMap::new(), env, rng: StdRng::seed_from_u64(7) }
+        Scope {
+            vars: HashMap::new(),
+            env,
+            rng: StdRng::seed_from_u64(7),
+        }
     }
 
     #[test]
@@ -518,16 +596,39 @@ mod tests {
         let env = HashMap::new();
         let mut s = scope(&env);
         s.vars.insert("n".into(), Val::plain(Value::from(3)));
-        assert_eq!(Template::parse("{{ n }}").unwrap().eval(&mut s).unwrap().value, Value::from(3));
-        assert_eq!(Template::parse("x{{ n }}").unwrap().eval(&mut s).unwrap().value, Value::from("x3"));
+        assert_eq!(
+            Template::parse("{{ n }}")
+                .unwrap()
+                .eval(&mut s)
+                .unwrap()
+                .value,
+            Value::from(3)
+        );
+        assert_eq!(
+            Template::parse("x{{ n }}")
+                .unwrap()
+                .eval(&mut s)
+                .unwrap()
+                .value,
+            Value::from("x3")
+        );
     }
 
     #[test]
     fn filters_and_secrets_propagate() {
         let env = HashMap::new();
         let mut s = scope(&env);
-        s.vars.insert("p".into(), Val { value: Value::from("Ab+c"), secret: true });
-        let v = Template::parse("{{ p | lower | urlencode }}").unwrap().eval(&mut s).unwrap();
+        s.vars.insert(
+            "p".into(),
+            Val {
+                value: Value::from("Ab+c"),
+                secret: true,
+            },
+        );
+        let v = Template::parse("{{ p | lower | urlencode }}")
+            .unwrap()
+            .eval(&mut s)
+            .unwrap();
         assert_eq!(v.value, Value::from("ab%2Bc"));
         assert!(v.secret);
     }
@@ -535,8 +636,14 @@ mod tests {
     #[test]
     fn seeded_generators_replay() {
         let env = HashMap::new();
-        let a = Template::parse("{{ unique_email() }}").unwrap().eval(&mut scope(&env)).unwrap();
-        let b = Template::parse("{{ unique_email() }}").unwrap().eval(&mut scope(&env)).unwrap();
+        let a = Template::parse("{{ unique_email() }}")
+            .unwrap()
+            .eval(&mut scope(&env))
+            .unwrap();
+        let b = Template::parse("{{ unique_email() }}")
+            .unwrap()
+            .eval(&mut scope(&env))
+            .unwrap();
         assert_eq!(a, b);
     }
 

@@ -6,7 +6,10 @@ use crate::event::{ScenarioReport, Status, StepReport, StepStatus};
 use std::fmt::Write;
 
 fn indent(text: &str, pad: &str) -> String {
-    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn exchange(out: &mut String, s: &StepReport) {
@@ -25,7 +28,20 @@ fn exchange(out: &mut String, s: &StepReport) {
             let _ = writeln!(out, "            {k}: {v}");
         }
         if !r.body.is_empty() {
-            let body = if r.body.len() > 1200 { format!("{}… ({} bytes shown)", &r.body[..r.body.char_indices().nth(1200).map(|(i, _)| i).unwrap_or(r.body.len())], 1200) } else { r.body.clone() };
+            let body = if r.body.len() > 1200 {
+                format!(
+                    "{}… ({} bytes shown)",
+                    &r.body[..r
+                        .body
+                        .char_indices()
+                        .nth(1200)
+                        .map(|(i, _)| i)
+                        .unwrap_or(r.body.len())],
+                    1200
+                )
+            } else {
+                r.body.clone()
+            };
             let _ = writeln!(out, "{}", indent(&body, "            "));
         }
     }
@@ -52,21 +68,41 @@ pub fn failure(r: &ScenarioReport, styled: bool) -> String {
             if let Some(sp) = &s.span {
                 d = d.at(sp.clone());
             }
-            out.push_str(&if styled { d.render_styled() } else { d.render_plain() });
+            out.push_str(&if styled {
+                d.render_styled()
+            } else {
+                d.render_plain()
+            });
             out.push('\n');
         }
         for f in &s.failures {
-            let mut d = Diagnostic::new(format!("{phase} `{}` failed: {}", s.name, f.check)).label(f.message.clone());
+            let mut d = Diagnostic::new(format!("{phase} `{}` failed: {}", s.name, f.check))
+                .label(f.message.clone());
             if let Some(sp) = &f.span {
                 d = d.at(sp.clone());
             }
-            out.push_str(&if styled { d.render_styled() } else { d.render_plain() });
+            out.push_str(&if styled {
+                d.render_styled()
+            } else {
+                d.render_plain()
+            });
             out.push('\n');
             for line in &f.diff {
                 let _ = writeln!(out, "  diff: {line}");
             }
             for v in &f.violations {
-                let _ = writeln!(out, "  schema: {} at `{}` (keyword `{}`, schema path {})", v.message, if v.instance_path.is_empty() { "/" } else { &v.instance_path }, v.keyword, v.schema_path);
+                let _ = writeln!(
+                    out,
+                    "  schema: {} at `{}` (keyword `{}`, schema path {})",
+                    v.message,
+                    if v.instance_path.is_empty() {
+                        "/"
+                    } else {
+                        &v.instance_path
+                    },
+                    v.keyword,
+                    v.schema_path
+                );
             }
         }
         exchange(&mut out, s);
@@ -100,21 +136,30 @@ pub fn counts(reports: &[ScenarioReport]) -> Counts {
 pub fn summary(reports: &[ScenarioReport], seed: u64, target: &str) -> String {
     let c = counts(reports);
     let mut out = String::new();
-    let known: Vec<&ScenarioReport> = reports.iter().filter(|r| r.status == Status::KnownBug).collect();
+    let known: Vec<&ScenarioReport> = reports
+        .iter()
+        .filter(|r| r.status == Status::KnownBug)
+        .collect();
     if !known.is_empty() {
         let _ = writeln!(out, "\nknown bugs (reproducing, counted as passed):");
         for r in known {
             let _ = writeln!(out, "  {}: {}", r.name, r.note.as_deref().unwrap_or(""));
         }
     }
-    let skipped: Vec<&ScenarioReport> = reports.iter().filter(|r| r.status == Status::Skipped).collect();
+    let skipped: Vec<&ScenarioReport> = reports
+        .iter()
+        .filter(|r| r.status == Status::Skipped)
+        .collect();
     if !skipped.is_empty() {
         let _ = writeln!(out, "\nskipped:");
         for r in skipped {
             let _ = writeln!(out, "  {}: {}", r.name, r.note.as_deref().unwrap_or(""));
         }
     }
-    let _ = writeln!(out, "\ntarget {target}, seed {seed} (replay with --seed {seed})");
+    let _ = writeln!(
+        out,
+        "\ntarget {target}, seed {seed} (replay with --seed {seed})"
+    );
     let _ = writeln!(
         out,
         "medusa-conform: {} passed, {} failed, {} known bugs, {} skipped",

@@ -28,7 +28,12 @@ pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
         version: env!("CARGO_PKG_VERSION"),
         target,
         seed,
-        summary: Summary { passed: c.passed, failed: c.failed, known_bugs: c.known_bugs, skipped: c.skipped },
+        summary: Summary {
+            passed: c.passed,
+            failed: c.failed,
+            known_bugs: c.known_bugs,
+            skipped: c.skipped,
+        },
         scenarios: reports,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()

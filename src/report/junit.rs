@@ -12,9 +12,21 @@ fn steps_text(r: &ScenarioReport) -> String {
         .iter()
         .map(|s| {
             let status = format!("{:?}", s.status).to_lowercase();
-            let resp = s.response.as_ref().map(|x| format!(" -> {}", x.status)).unwrap_or_default();
-            let req = s.request.as_ref().map(|x| format!(" {} {}", x.method, x.url)).unwrap_or_default();
-            format!("[{:?}] {} ({}): {}{}{} [{} ms]", s.phase, s.name, s.position, status, req, resp, s.duration_ms).to_lowercase_phase()
+            let resp = s
+                .response
+                .as_ref()
+                .map(|x| format!(" -> {}", x.status))
+                .unwrap_or_default();
+            let req = s
+                .request
+                .as_ref()
+                .map(|x| format!(" {} {}", x.method, x.url))
+                .unwrap_or_default();
+            format!(
+                "[{:?}] {} ({}): {}{}{} [{} ms]",
+                s.phase, s.name, s.position, status, req, resp, s.duration_ms
+            )
+            .to_lowercase_phase()
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -26,7 +38,9 @@ trait LowerPhase {
 
 impl LowerPhase for String {
     fn to_lowercase_phase(self) -> String {
-        self.replacen("[Setup]", "[setup]", 1).replacen("[Steps]", "[step]", 1).replacen("[Teardown]", "[teardown]", 1)
+        self.replacen("[Setup]", "[setup]", 1)
+            .replacen("[Steps]", "[step]", 1)
+            .replacen("[Teardown]", "[teardown]", 1)
     }
 }
 
@@ -34,7 +48,11 @@ pub fn render(reports: &[ScenarioReport]) -> String {
     let mut report = Report::new("medusa-conform");
     let mut suites: BTreeMap<String, Vec<&ScenarioReport>> = BTreeMap::new();
     for r in reports {
-        let suite = r.name.rsplit_once("::").map(|(s, _)| s.to_string()).unwrap_or_else(|| r.name.clone());
+        let suite = r
+            .name
+            .rsplit_once("::")
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_else(|| r.name.clone());
         suites.entry(suite).or_default().push(r);
     }
     for (name, rs) in suites {
@@ -54,10 +72,22 @@ pub fn render(reports: &[ScenarioReport]) -> String {
                     let first = r
                         .note
                         .clone()
-                        .or_else(|| r.failed_steps().next().map(|st| {
-                            st.failures.first().map(|f| format!("step `{}`: {}: {}", st.name, f.check, f.message))
-                                .unwrap_or_else(|| format!("step `{}`: {}", st.name, st.error.clone().unwrap_or_default()))
-                        }))
+                        .or_else(|| {
+                            r.failed_steps().next().map(|st| {
+                                st.failures
+                                    .first()
+                                    .map(|f| {
+                                        format!("step `{}`: {}: {}", st.name, f.check, f.message)
+                                    })
+                                    .unwrap_or_else(|| {
+                                        format!(
+                                            "step `{}`: {}",
+                                            st.name,
+                                            st.error.clone().unwrap_or_default()
+                                        )
+                                    })
+                            })
+                        })
                         .unwrap_or_else(|| "failed".into());
                     s.set_message(first);
                     s.set_description(super::human::failure(r, false));
