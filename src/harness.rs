@@ -89,9 +89,8 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
                  (a faithful in-process Medusa v1.20 Store Auth implementation; pass --target URL to test a real deployment)",
                 s.url
             );
-            opts.env
-                .entry("MEDUSA_JWT_SECRET".into())
-                .or_insert_with(|| s.jwt_secret.clone());
+            // Tokens that scenarios forge must be signed with the secret of the server under test.
+            opts.env.insert("MEDUSA_JWT_SECRET".into(), s.jwt_secret.clone());
             let url = s.url.clone();
             server = Some(s);
             url

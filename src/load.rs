@@ -86,7 +86,9 @@ pub fn test_name(file: &Path, root: &Path) -> String {
 /// Parses one file's text.
 pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Diagnostic> {
     let file = Arc::new(SourceFile { path, text });
-    match serde_saphyr::from_str::<ScenarioDoc>(&file.text) {
+    // YAML 1.2 booleans only: `first_name: No` must stay the string "No".
+    let options = serde_saphyr::options! { strict_booleans: true };
+    match serde_saphyr::from_str_with_options::<ScenarioDoc>(&file.text, options) {
         Ok(doc) => Ok(Loaded { name, file, doc }),
         Err(e) => Err(yaml_error(&file, &e)),
     }
@@ -183,6 +185,15 @@ mod tests {
             naming_root(Path::new("x/scenarios/store-auth"), true),
             PathBuf::from("x/scenarios")
         );
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_stay_strings() {
+        let l = parse("x".into(), "x.yaml".into(), "name: x\nsteps:\n  - register: {first_name: No, a: yes, b: true}\n".into()).unwrap();
+        let v = &l.doc.steps[0].value.register.as_ref().unwrap().value;
+        assert_eq!(v["first_name"], "No");
+        assert_eq!(v["a"], "yes");
+        assert_eq!(v["b"], true);
     }
 
     #[test]

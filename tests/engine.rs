@@ -837,7 +837,7 @@ async fn data_server() -> MockServer {
 
 /// Runs one step against `server` with the given `expect:` body (YAML, indented by 6).
 async fn expect_case(
-    server: &MockServer,
+    c: &run::Context,
     req_path: &str,
     expect: &str,
 ) -> medusa_conform::event::ScenarioReport {
@@ -849,14 +849,15 @@ async fn expect_case(
             .collect::<String>()
     );
     let sc = try_plan(&yaml, &Specs::default()).unwrap_or_else(|e| panic!("{yaml}\n{e}"));
-    run::run(&sc, &ctx(&server.uri()), 0).await
+    run::run(&sc, c, 0).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_code_list_and_class() {
     let server = data_server().await;
+    let c = ctx(&server.uri());
     for ok in ["status: 200", "status: [200, 204]", "status: \"2xx\""] {
-        assert_passed(&expect_case(&server, "/data", ok).await);
+        assert_passed(&expect_case(&c, "/data", ok).await);
     }
     for (bad, msg) in [
         ("status: 201", "expected status 201, got 200 OK"),
@@ -867,7 +868,7 @@ async fn status_code_list_and_class() {
         ("status: \"4xx\"", "expected status 4xx, got 200 OK"),
     ] {
         assert_check_fails(
-            &expect_case(&server, "/data", bad).await,
+            &expect_case(&c, "/data", bad).await,
             "check",
             "status",
             msg,
@@ -878,11 +879,12 @@ async fn status_code_list_and_class() {
 #[tokio::test(flavor = "multi_thread")]
 async fn content_type_media_type_and_absent() {
     let server = data_server().await;
-    assert_passed(&expect_case(&server, "/data", "content_type: application/json").await);
-    assert_passed(&expect_case(&server, "/utf8", "content_type: application/json").await);
+    let c = ctx(&server.uri());
+    assert_passed(&expect_case(&c, "/data", "content_type: application/json").await);
+    assert_passed(&expect_case(&c, "/utf8", "content_type: application/json").await);
     assert_passed(
         &expect_case(
-            &server,
+            &c,
             "/utf8",
             "content_type: 'application/json; charset=utf-8'",
         )
@@ -890,27 +892,27 @@ async fn content_type_media_type_and_absent() {
     );
     assert_passed(
         &expect_case(
-            &server,
+            &c,
             "/utf8",
             "content_type: {starts_with: application/}",
         )
         .await,
     );
-    assert_passed(&expect_case(&server, "/empty", "content_type: {absent: true}").await);
+    assert_passed(&expect_case(&c, "/empty", "content_type: {absent: true}").await);
     assert_check_fails(
-        &expect_case(&server, "/data", "content_type: {absent: true}").await,
+        &expect_case(&c, "/data", "content_type: {absent: true}").await,
         "check",
         "content_type",
         "got \"application/json\"",
     );
     assert_check_fails(
-        &expect_case(&server, "/empty", "content_type: application/json").await,
+        &expect_case(&c, "/empty", "content_type: application/json").await,
         "check",
         "content_type",
         "nothing (absent)",
     );
     assert_check_fails(
-        &expect_case(&server, "/data", "content_type: text/html").await,
+        &expect_case(&c, "/data", "content_type: text/html").await,
         "check",
         "content_type",
         "expected \"text/html\"",
@@ -920,16 +922,17 @@ async fn content_type_media_type_and_absent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn header_predicates() {
     let server = data_server().await;
-    assert_passed(&expect_case(&server, "/data", "headers: {X-Request-Id: req-123abc, x-request-id: {matches: '^req-\\d+'}, X-Nope: {absent: true}}").await);
+    let c = ctx(&server.uri());
+    assert_passed(&expect_case(&c, "/data", "headers: {X-Request-Id: req-123abc, x-request-id: {matches: '^req-\\d+'}, X-Nope: {absent: true}}").await);
     assert_check_fails(
-        &expect_case(&server, "/data", "headers: {X-Request-Id: other}").await,
+        &expect_case(&c, "/data", "headers: {X-Request-Id: other}").await,
         "check",
         "header x-request-id",
         "expected \"other\", got \"req-123abc\"",
     );
     assert_check_fails(
         &expect_case(
-            &server,
+            &c,
             "/data",
             "headers: {X-Request-Id: {matches: '^abc'}}",
         )
@@ -939,7 +942,7 @@ async fn header_predicates() {
         "matching /^abc/",
     );
     assert_check_fails(
-        &expect_case(&server, "/data", "headers: {X-Request-Id: {absent: true}}").await,
+        &expect_case(&c, "/data", "headers: {X-Request-Id: {absent: true}}").await,
         "check",
         "header x-request-id",
         "expected absent",
@@ -949,6 +952,7 @@ async fn header_predicates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn cookie_expectations() {
     let server = data_server().await;
+    let c = ctx(&server.uri());
     let ok = [
         "cookies: {connect.sid: {}}",
         "cookies: {nope: {absent: true}}",
@@ -958,7 +962,7 @@ async fn cookie_expectations() {
         "cookies: {connect.sid: {expires: {ends_with: GMT}}}",
     ];
     for e in ok {
-        assert_passed(&expect_case(&server, "/cookie", e).await);
+        assert_passed(&expect_case(&c, "/cookie", e).await);
     }
     let bad = [
         (
@@ -1017,7 +1021,7 @@ async fn cookie_expectations() {
         ),
     ];
     for (p, e, check, msg) in bad {
-        assert_check_fails(&expect_case(&server, p, e).await, "check", check, msg);
+        assert_check_fails(&expect_case(&c, p, e).await, "check", check, msg);
     }
 }
 
@@ -1148,15 +1152,16 @@ const JSON_CASES: &[(&str, &str, &str)] = &[
 #[tokio::test(flavor = "multi_thread")]
 async fn json_predicates_pass_and_fail() {
     let server = data_server().await;
+    let c = ctx(&server.uri());
     for (ok, bad, msg) in JSON_CASES {
-        let r = expect_case(&server, "/data", &format!("json:\n  {ok}")).await;
+        let r = expect_case(&c, "/data", &format!("json:\n  {ok}")).await;
         assert_eq!(
             r.status,
             Status::Passed,
             "`{ok}` should pass: {}",
             explain(&r)
         );
-        let r = expect_case(&server, "/data", &format!("json:\n  {bad}")).await;
+        let r = expect_case(&c, "/data", &format!("json:\n  {bad}")).await;
         let path = bad.split(": ").next().unwrap();
         assert_check_fails(&r, "check", &format!("json {path}"), msg);
     }
@@ -1165,7 +1170,8 @@ async fn json_predicates_pass_and_fail() {
 #[tokio::test(flavor = "multi_thread")]
 async fn json_diff_names_paths_and_multi_selects_fail() {
     let server = data_server().await;
-    let r = expect_case(&server, "/data", "json:\n  $.obj: {equals: {a: 2, c: 3}}").await;
+    let c = ctx(&server.uri());
+    let r = expect_case(&c, "/data", "json:\n  $.obj: {equals: {a: 2, c: 3}}").await;
     let (_, f) = first_failure(&r);
     // Diff paths are relative to the selected value (`$` = `$.obj`).
     assert_eq!(
@@ -1176,19 +1182,20 @@ async fn json_diff_names_paths_and_multi_selects_fail() {
             "$.b: unexpected key"
         ]
     );
-    let r = expect_case(&server, "/data", "json:\n  $.arr[*]: 1").await;
+    let r = expect_case(&c, "/data", "json:\n  $.arr[*]: 1").await;
     assert_check_fails(&r, "check", "json $.arr[*]", "selects 3 values");
-    let r = expect_case(&server, "/empty", "json:\n  $.a: 1").await;
+    let r = expect_case(&c, "/empty", "json:\n  $.a: 1").await;
     assert_check_fails(&r, "check", "json $.a", "expected a JSON body");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn body_predicate() {
     let server = data_server().await;
-    assert_passed(&expect_case(&server, "/data", "body: {contains: hello world}").await);
-    assert_passed(&expect_case(&server, "/empty", "body: ''").await);
+    let c = ctx(&server.uri());
+    assert_passed(&expect_case(&c, "/data", "body: {contains: hello world}").await);
+    assert_passed(&expect_case(&c, "/empty", "body: ''").await);
     assert_check_fails(
-        &expect_case(&server, "/data", "body: {starts_with: '<html'}").await,
+        &expect_case(&c, "/data", "body: {starts_with: '<html'}").await,
         "check",
         "body",
         "starting with \"<html\"",
@@ -1988,8 +1995,8 @@ fn snapshot_lint_error() {
     let bad_yaml = load::parse(
         "lint".into(),
         "scenarios/lint.yaml".into(),
-        "name: lint\nsteps:\n  - get_session: {}\n    captures: {}\n".into(),
+        "name: lint\nsteps:\n  - get_session: {}\n    retry: {times: many}\n".into(),
     )
     .unwrap_err();
-    insta::assert_snapshot!("lint_unknown_key", bad_yaml.render_plain());
+    insta::assert_snapshot!("lint_wrong_type", bad_yaml.render_plain());
 }
