@@ -150,8 +150,11 @@ pub fn check(
                 ));
             };
             let sel = select(path, text, v).map_err(|m| fail(format!("json {text}"), m))?;
-            p.check(sel, scope)
-                .map_err(|m| mismatch(format!("json {text}"), m))
+            p.check(sel, scope).map_err(|mut m| {
+                // Diff paths are relative to the selected value; show them from the root.
+                m.diff = m.diff.iter().map(|d| d.replacen('$', text, 1)).collect();
+                mismatch(format!("json {text}"), m)
+            })
         }
         Check::Body(p) => {
             let text = Value::String(r.text());

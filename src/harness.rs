@@ -90,7 +90,8 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
                 s.url
             );
             // Tokens that scenarios forge must be signed with the secret of the server under test.
-            opts.env.insert("MEDUSA_JWT_SECRET".into(), s.jwt_secret.clone());
+            opts.env
+                .insert("MEDUSA_JWT_SECRET".into(), s.jwt_secret.clone());
             let url = s.url.clone();
             server = Some(s);
             url

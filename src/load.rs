@@ -156,14 +156,21 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or(s).to_string()
 }
 
-/// From "unknown field `captures`, expected one of `a`, `b`" suggest the closest key.
+/// From "unknown field `captures`, expected one of name, capture, …" (with or without
+/// backticks around the options) suggest the closest key.
 fn unknown_field_hint(msg: &str) -> Option<String> {
     let rest = msg.split("unknown field `").nth(1)?;
     let (field, rest) = rest.split_once('`')?;
-    let options: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let best = options
-        .iter()
-        .map(|o| (strsim::jaro_winkler(field, o), *o))
+    let list = rest
+        .split("expected one of")
+        .nth(1)
+        .or_else(|| rest.split("expected").nth(1))?;
+    let list = list.lines().next().unwrap_or(list);
+    let best = list
+        .split(',')
+        .map(|o| o.trim().trim_matches('`').trim_end_matches('.').trim())
+        .filter(|o| !o.is_empty())
+        .map(|o| (strsim::jaro_winkler(field, o), o))
         .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())?;
     (best.0 > 0.75).then(|| format!("did you mean `{}`?", best.1))
 }
@@ -189,7 +196,12 @@ mod tests {
 
     #[test]
     fn yaml_1_1_booleans_stay_strings() {
-        let l = parse("x".into(), "x.yaml".into(), "name: x\nsteps:\n  - register: {first_name: No, a: yes, b: true}\n".into()).unwrap();
+        let l = parse(
+            "x".into(),
+            "x.yaml".into(),
+            "name: x\nsteps:\n  - register: {first_name: No, a: yes, b: true}\n".into(),
+        )
+        .unwrap();
         let v = &l.doc.steps[0].value.register.as_ref().unwrap().value;
         assert_eq!(v["first_name"], "No");
         assert_eq!(v["a"], "yes");

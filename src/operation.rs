@@ -92,13 +92,12 @@ fn note(v: &Val, secrets: &mut Vec<String>) {
 }
 
 fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), String> {
-    let v = t.eval(scope)?;
-    note(&v, &mut p.secrets);
-    // `get_session: {}` style null means an empty object body.
-    let body = if v.value.is_null() {
+    let v = t.eval_noting(scope, &mut p.secrets)?;
+    // `authenticate:` with no value means an empty object body.
+    let body = if v.is_null() {
         Value::Object(Default::default())
     } else {
-        v.value
+        v
     };
     p.headers
         .push(("content-type".into(), "application/json".into()));

@@ -20,6 +20,10 @@ pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_SCENARIO_TIMEOUT: Duration = Duration::from_secs(120);
 pub const DEFAULT_ACTOR: &str = "default";
 
+/// Variables every scenario has: the target's base URL and whether it is https (production
+/// Medusa deployments are served over https and then send `Secure` cookies).
+pub const BUILTIN_VARS: &[&str] = &["target_url", "target_https"];
+
 #[derive(Debug, Clone)]
 pub struct KnownBug {
     pub issue: String,
@@ -662,6 +666,18 @@ impl Planner<'_> {
                     None => continue,
                 },
                 Value::Object(o) => {
+                    const KEYS: &[&str] = &[
+                        "json", "header", "cookie", "attr", "jar", "regex", "group", "status",
+                        "secret",
+                    ];
+                    if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                        self.err(
+                            span,
+                            format!("capture `{name}` has no option `{k}`"),
+                            suggest(k, KEYS).or(Some(format!("options: {}", KEYS.join(", ")))),
+                        );
+                        continue;
+                    }
                     let secret = o.get("secret").and_then(Value::as_bool).unwrap_or(false);
                     let s = |key: &str| o.get(key).and_then(Value::as_str).map(str::to_string);
                     let from = if let Some(p) = s("json") {
@@ -732,7 +748,11 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         file: &l.file,
         specs,
         problems: Vec::new(),
-        defined: cli_vars.iter().cloned().collect(),
+        defined: cli_vars
+            .iter()
+            .cloned()
+            .chain(BUILTIN_VARS.iter().map(|s| s.to_string()))
+            .collect(),
     };
     let secrets: HashSet<String> = d.secrets.iter().map(|s| s.value.clone()).collect();
     let mut vars = Vec::new();

@@ -361,6 +361,14 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         actors: HashMap::new(),
         redactor: Redactor::default(),
     };
+    st.scope.vars.insert(
+        "target_url".into(),
+        Val::plain(Value::from(ctx.target.as_str())),
+    );
+    st.scope.vars.insert(
+        "target_https".into(),
+        Val::plain(Value::from(ctx.target.scheme() == "https")),
+    );
     for (k, v) in &ctx.cli_vars {
         let val = Val {
             value: Value::String(v.clone()),

@@ -41,6 +41,11 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
 /// A YAML value with its location.
 pub type SValue = Spanned<Value>;
 
+/// A key that is present with a null value (`get_session:`) is `Some(null)`, not absent.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SValue>, D::Error> {
+    SValue::deserialize(d).map(Some)
+}
+
 /// One scenario file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,23 +102,23 @@ pub struct StepDoc {
     pub name: Option<Spanned<String>>,
     #[serde(default, rename = "as")]
     pub actor: Option<Spanned<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub authenticate: Option<SValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub get_session: Option<SValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub exists: Option<SValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub get_token: Option<SValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub delete_session: Option<SValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub register: Option<SValue>,
     #[serde(default)]
     pub request: Option<Spanned<RequestDoc>>,
     #[serde(default)]
     pub cookies: Option<Spanned<bool>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub bearer: Option<SValue>,
     #[serde(default)]
     pub headers: SpannedMap<SValue>,

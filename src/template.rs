@@ -563,6 +563,46 @@ impl TValue {
         }
     }
 
+    /// Evaluates, adding to `secrets` the text of every leaf that came out secret (a password
+    /// put under any key, a token in a header) so it can be masked wherever it is sent.
+    pub fn eval_noting(
+        &self,
+        scope: &mut Scope,
+        secrets: &mut Vec<String>,
+    ) -> Result<Value, String> {
+        match self {
+            TValue::Const(v) => Ok(v.clone()),
+            TValue::Tmpl(t) => {
+                let v = t.eval(scope)?;
+                if v.secret {
+                    match &v.value {
+                        Value::String(s) => secrets.push(s.clone()),
+                        other => secrets.push(other.to_string()),
+                    }
+                }
+                Ok(v.value)
+            }
+            TValue::Array(a) => a
+                .iter()
+                .map(|x| x.eval_noting(scope, secrets))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            TValue::Object(o) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in o {
+                    let val = v.eval_noting(scope, secrets)?;
+                    if is_secret_name(k) {
+                        if let Value::String(s) = &val {
+                            secrets.push(s.clone());
+                        }
+                    }
+                    out.insert(k.clone(), val);
+                }
+                Ok(Value::Object(out))
+            }
+        }
+    }
+
     /// Strings that are secret inside this value once evaluated (e.g. a `password` field).
     pub fn secret_strings(v: &Value, out: &mut Vec<String>) {
         if let Value::Object(o) = v {

@@ -199,14 +199,12 @@ impl FakeMedusa {
     }
 
     fn authed(&self, req: &Request) -> Option<String> {
-        if let Some(c) = header(req, "cookie") {
-            for part in c.split(';') {
-                if let Some(v) = part.trim().strip_prefix("connect.sid=") {
-                    if let Some(id) = self.0.lock().unwrap().sessions.get(v) {
-                        return Some(id.clone());
-                    }
-                }
-            }
+        let sid = header(req, "cookie").and_then(|c| {
+            c.split(';')
+                .find_map(|p| p.trim().strip_prefix("connect.sid="))
+        });
+        if let Some(id) = sid.and_then(|v| self.0.lock().unwrap().sessions.get(v).cloned()) {
+            return Some(id);
         }
         let t = header(req, "authorization")?.strip_prefix("Bearer ")?;
         let claims = medusa_conform::jwt::verify(t, JWT_SECRET.as_bytes(), now()).ok()?;
@@ -269,13 +267,12 @@ impl Respond for FakeMedusa {
                 None => text(401, "Unauthorized"),
             },
             ("DELETE", "/store/auth") => {
-                if let Some(c) = header(req, "cookie") {
-                    if let Some(v) = c
-                        .split(';')
+                let sid = header(req, "cookie").and_then(|c| {
+                    c.split(';')
                         .find_map(|p| p.trim().strip_prefix("connect.sid="))
-                    {
-                        self.0.lock().unwrap().sessions.remove(v);
-                    }
+                });
+                if let Some(v) = sid {
+                    self.0.lock().unwrap().sessions.remove(v);
                 }
                 text(200, "OK")
             }
