@@ -1156,13 +1156,13 @@ async fn json_diff_names_paths_and_multi_selects_fail() {
     let c = ctx(&server.uri());
     let r = expect_case(&c, "/data", "json:\n  $.obj: {equals: {a: 2, c: 3}}").await;
     let (_, f) = first_failure(&r);
-    // Diff paths are relative to the selected value (`$` = `$.obj`).
+    // Diff paths are shown from the document root.
     assert_eq!(
         f.diff,
         [
-            "$.a: expected 2, got 1",
-            "$.c: missing (expected 3)",
-            "$.b: unexpected key"
+            "$.obj.a: expected 2, got 1",
+            "$.obj.c: missing (expected 3)",
+            "$.obj.b: unexpected key"
         ]
     );
     let r = expect_case(&c, "/data", "json:\n  $.arr[*]: 1").await;
