@@ -31,8 +31,7 @@ pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> R
                     .set_cookies()
                     .iter()
                     .filter_map(|l| SetCookie::parse(l))
-                    .filter(|s| &s.name == name)
-                    .last()
+                    .rfind(|s| &s.name == name)
                     .ok_or_else(|| format!("this response sets no `{name}` cookie"))?;
                 let a = attr.as_deref().unwrap_or("value");
                 sc.attr_value(a)

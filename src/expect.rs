@@ -124,8 +124,7 @@ pub fn check(
                 .set_cookies()
                 .iter()
                 .filter_map(|l| SetCookie::parse(l))
-                .filter(|c| &c.name == name)
-                .last()
+                .rfind(|c| &c.name == name)
             else {
                 return Err(fail(
                     format!("cookie {name}"),

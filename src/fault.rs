@@ -342,14 +342,16 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
                 );
             }
         }
-        Fault::ExistsCaseSensitive if method == Method::GET && path.starts_with("/store/auth/") => {
-            if parts.uri.path().chars().any(|c| c.is_ascii_uppercase()) {
-                return text(
-                    StatusCode::OK,
-                    Some("application/json; charset=utf-8"),
-                    r#"{"exists":false}"#,
-                );
-            }
+        Fault::ExistsCaseSensitive
+            if method == Method::GET
+                && path.starts_with("/store/auth/")
+                && parts.uri.path().chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            return text(
+                StatusCode::OK,
+                Some("application/json; charset=utf-8"),
+                r#"{"exists":false}"#,
+            );
         }
         Fault::LoginCaseSensitive if is_login && login_email_has_upper() => {
             return text(
@@ -382,17 +384,17 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
                 } else {
                     !valid
                 };
-                if resign {
-                    if let Some(t) = p.resign(&tok, |c| {
+                if resign
+                    && let Some(t) = p.resign(&tok, |c| {
                         if drop_exp {
                             c.remove("exp");
                         }
-                    }) {
-                        headers.insert(
-                            "authorization",
-                            HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
-                        );
-                    }
+                    })
+                {
+                    headers.insert(
+                        "authorization",
+                        HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
+                    );
                 }
             }
         }
@@ -635,10 +637,8 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
             _ => false,
         };
     }
-    if json_changed {
-        if let Some(j) = json {
-            body = serde_json::to_vec(&j).unwrap_or_default();
-        }
+    if json_changed && let Some(j) = json {
+        body = serde_json::to_vec(&j).unwrap_or_default();
     }
     let mut resp = Response::builder().status(status);
     for (k, v) in &out_headers {
@@ -656,12 +656,13 @@ fn percent(s: &str) -> String {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;

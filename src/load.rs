@@ -84,13 +84,13 @@ pub fn test_name(file: &Path, root: &Path) -> String {
 }
 
 /// Parses one file's text.
-pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Diagnostic> {
+pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Box<Diagnostic>> {
     let file = Arc::new(SourceFile { path, text });
     // YAML 1.2 booleans only: `first_name: No` must stay the string "No".
     let options = serde_saphyr::options! { strict_booleans: true };
     match serde_saphyr::from_str_with_options::<ScenarioDoc>(&file.text, options) {
         Ok(doc) => Ok(Loaded { name, file, doc }),
-        Err(e) => Err(yaml_error(&file, &e)),
+        Err(e) => Err(Box::new(yaml_error(&file, &e))),
     }
 }
 
@@ -105,7 +105,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
         })?;
         match parse(test_name(&file, &root), file.display().to_string(), text) {
             Ok(l) => ok.push(l),
-            Err(d) => problems.push(d),
+            Err(d) => problems.push(*d),
         }
     }
     if !problems.is_empty() {

@@ -12,6 +12,8 @@
 use crate::template::{Scope, TValue, Val};
 use serde_json::Value;
 
+// Built once per step at plan time: boxing the big variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Op {
     Authenticate(TValue),

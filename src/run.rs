@@ -131,10 +131,11 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
         }
     }
     let actor = st.actors.entry(step.actor.clone()).or_default();
-    if step.send_cookies && !headers.iter().any(|(k, _)| k == "cookie") {
-        if let Some(c) = actor.cookie_header(&url) {
-            headers.push(("cookie".into(), c));
-        }
+    if step.send_cookies
+        && !headers.iter().any(|(k, _)| k == "cookie")
+        && let Some(c) = actor.cookie_header(&url)
+    {
+        headers.push(("cookie".into(), c));
     }
     let token = match &step.bearer {
         Bearer::Session => actor.token.clone(),
@@ -211,15 +212,15 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
         }
         actor.store(&set_cookies, &url);
         let json = crate::expect::body_json(&resp);
-        if step.op.is_get_token() && resp.status == 200 {
-            if let Some(t) = json
+        if step.op.is_get_token()
+            && resp.status == 200
+            && let Some(t) = json
                 .as_ref()
                 .and_then(|j| j.get("access_token"))
                 .and_then(Value::as_str)
-            {
-                st.redactor.add(t);
-                actor.token = Some(t.to_string());
-            }
+        {
+            st.redactor.add(t);
+            actor.token = Some(t.to_string());
         }
         // Anything that looks like a credential in a JSON response is masked too.
         if let Some(j) = &json {

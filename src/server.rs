@@ -88,7 +88,7 @@ fn ulid_like() -> String {
     // A ULID: 48-bit millisecond time then 80 random bits, so the first character is 0-7.
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u128)
+        .map(|d| d.as_millis())
         .unwrap_or(0)
         & ((1 << 48) - 1);
     let random: u128 = rand::rng().random::<u128>() & ((1 << 80) - 1);
@@ -132,12 +132,14 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() + 0 && i + 2 <= b.len() - 1 {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -277,7 +279,7 @@ fn invalid(message: String) -> Response {
 }
 
 /// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -293,17 +295,17 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
         return Ok(Value::Object(Map::new()));
     }
     if body.len() > BODY_LIMIT {
-        return Err(html_error(
+        return Err(Box::new(html_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PayloadTooLargeError: request entity too large",
-        ));
+        )));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(v @ (Value::Object(_) | Value::Array(_))) => Ok(v),
-        _ => Err(html_error(
+        _ => Err(Box::new(html_error(
             StatusCode::BAD_REQUEST,
             "SyntaxError: Unexpected token in JSON",
-        )),
+        ))),
     }
 }
 
@@ -330,16 +332,15 @@ fn not_empty(v: Option<&Value>) -> bool {
     !matches!(v, None | Some(Value::Null)) && v != Some(&Value::String(String::new()))
 }
 
+/// A field and its class-validator rule: the message when the value breaks it.
+type Rule = (&'static str, fn(Option<&Value>) -> Option<&'static str>);
+
 /// class-validator with whitelist + forbidNonWhitelisted: unknown keys first, then fields.
-fn validate(
-    body: &Value,
-    allowed: &[&str],
-    rules: &[(&str, fn(Option<&Value>) -> Option<&'static str>)],
-) -> Result<(), Response> {
+fn validate(body: &Value, allowed: &[&str], rules: &[Rule]) -> Result<(), Box<Response>> {
     let Value::Object(o) = body else {
-        return Err(invalid(
+        return Err(Box::new(invalid(
             "an unknown value was passed to the validate function".into(),
-        ));
+        )));
     };
     let mut msgs: Vec<String> = o
         .keys()
@@ -354,11 +355,11 @@ fn validate(
     if msgs.is_empty() {
         Ok(())
     } else {
-        Err(invalid(msgs.join(", ")))
+        Err(Box::new(invalid(msgs.join(", "))))
     }
 }
 
-fn login_rules() -> Vec<(&'static str, fn(Option<&Value>) -> Option<&'static str>)> {
+fn login_rules() -> Vec<Rule> {
     vec![
         ("email", |v| {
             (!v.is_some_and(is_email)).then_some("email must be an email")
@@ -420,14 +421,13 @@ impl Inner {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())?
             .to_string();
-        if let Some(cut) = self.revoked.lock().unwrap().get(&id) {
-            if claims
+        if let Some(cut) = self.revoked.lock().unwrap().get(&id)
+            && claims
                 .get("iat")
                 .and_then(Value::as_i64)
                 .is_none_or(|iat| iat <= *cut)
-            {
-                return None;
-            }
+        {
+            return None;
         }
         Some(id)
     }
@@ -463,10 +463,10 @@ async fn post_auth(
 ) -> Response {
     let body = match parse_body(&headers, &body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(r) = validate(&body, &["email", "password"], &login_rules()) {
-        return r;
+        return *r;
     }
     match st.authenticate(&body) {
         Some(c) => {
@@ -482,10 +482,10 @@ async fn post_auth(
 async fn post_token(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let body = match parse_body(&headers, &body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(r) = validate(&body, &["email", "password"], &login_rules()) {
-        return r;
+        return *r;
     }
     match st.authenticate(&body) {
         Some(c) => {
@@ -534,10 +534,10 @@ async fn delete_auth(
     axum::Extension(sess): axum::Extension<Sess>,
     headers: HeaderMap,
 ) -> Response {
-    if st.cfg.revoke_tokens_on_logout {
-        if let Some(id) = st.who(&sess, &headers) {
-            st.revoked.lock().unwrap().insert(id, now_secs());
-        }
+    if st.cfg.revoke_tokens_on_logout
+        && let Some(id) = st.who(&sess, &headers)
+    {
+        st.revoked.lock().unwrap().insert(id, now_secs());
     }
     sess.destroy(&st);
     text_response(StatusCode::OK, "OK")
@@ -562,10 +562,10 @@ async fn post_customers(
 ) -> Response {
     let body = match parse_body(&headers, &body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let opt_string = |v: Option<&Value>| v.is_some_and(|v| !v.is_string() && !v.is_null());
-    let rules: Vec<(&str, fn(Option<&Value>) -> Option<&'static str>)> = vec![
+    let rules: Vec<Rule> = vec![
         ("first_name", |v| {
             (v.is_some_and(|v| !v.is_string())).then_some("first_name must be a string")
         }),
@@ -588,7 +588,7 @@ async fn post_customers(
         &["first_name", "last_name", "email", "password", "phone"],
         &rules,
     ) {
-        return r;
+        return *r;
     }
     let email = body["email"].as_str().unwrap_or_default().to_lowercase();
     let password = body["password"].as_str().unwrap_or_default().to_string();

@@ -591,10 +591,10 @@ impl TValue {
                 let mut out = serde_json::Map::new();
                 for (k, v) in o {
                     let val = v.eval_noting(scope, secrets)?;
-                    if is_secret_name(k) {
-                        if let Value::String(s) = &val {
-                            secrets.push(s.clone());
-                        }
+                    if is_secret_name(k)
+                        && let Value::String(s) = &val
+                    {
+                        secrets.push(s.clone());
                     }
                     out.insert(k.clone(), val);
                 }
