@@ -11,6 +11,7 @@ pub mod capture;
 pub mod curl;
 pub mod diagnostic;
 pub mod duration;
+pub mod embedded;
 pub mod error;
 pub mod event;
 pub mod expect;

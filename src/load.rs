@@ -94,16 +94,33 @@ pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Box<Dia
     }
 }
 
-/// Reads and parses everything; collects every problem instead of stopping at the first.
+/// Reads and parses everything (the embedded suite when `paths` is empty); collects every
+/// problem instead of stopping at the first.
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
     let mut ok = Vec::new();
     let mut problems = Vec::new();
-    for (file, root) in discover(paths)? {
-        let text = std::fs::read_to_string(&file).map_err(|e| Error::Io {
-            path: file.display().to_string(),
-            source: e,
-        })?;
-        match parse(test_name(&file, &root), file.display().to_string(), text) {
+    // No paths: the suite compiled into the binary (`embedded`).
+    let files: Vec<(String, String, String)> = if paths.is_empty() {
+        crate::embedded::SCENARIOS
+            .iter()
+            .map(|(rel, text)| {
+                let name = test_name(Path::new(rel), Path::new(""));
+                (name, format!("scenarios/{rel}"), text.to_string())
+            })
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for (file, root) in discover(paths)? {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::Io {
+                path: file.display().to_string(),
+                source: e,
+            })?;
+            v.push((test_name(&file, &root), file.display().to_string(), text));
+        }
+        v
+    };
+    for (name, path, text) in files {
+        match parse(name, path, text) {
             Ok(l) => ok.push(l),
             Err(d) => problems.push(*d),
         }

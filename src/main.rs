@@ -23,7 +23,7 @@ struct RunArgs {
     /// Base URL of the Medusa server under test (default: the embedded reference server).
     #[arg(long, env = "MEDUSA_URL")]
     target: Option<String>,
-    /// Directory holding the JSON Schemas.
+    /// Directory holding the JSON Schemas (the built-in specs when it does not exist).
     #[arg(long, default_value = "specs")]
     specs: PathBuf,
     /// A variable for every scenario: NAME=VALUE (repeatable).
@@ -123,7 +123,8 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
             )));
         }
     }
-    if paths.is_empty() {
+    // No path: `./scenarios` when there is one, else the suite built into the binary.
+    if paths.is_empty() && std::path::Path::new("scenarios").is_dir() {
         paths.push(PathBuf::from("scenarios"));
     }
     let mut vars = Vec::new();

@@ -50,8 +50,22 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 impl Specs {
-    /// Loads and compiles every schema under `dir`.
+    /// Loads and compiles every schema under `dir`; the embedded specs when `dir` does not
+    /// exist (an installed binary run outside the repository).
     pub fn load(dir: &Path) -> Result<Specs, Error> {
+        if !dir.exists() {
+            let docs = crate::embedded::SPECS
+                .iter()
+                .map(|(rel, text)| {
+                    (
+                        format!("file:///medusa-conform/specs/{rel}"),
+                        PathBuf::from(rel),
+                        text.to_string(),
+                    )
+                })
+                .collect();
+            return Specs::compile(docs, None);
+        }
         let dir = dir.canonicalize().map_err(|e| Error::Io {
             path: dir.display().to_string(),
             source: e,
@@ -63,14 +77,26 @@ impl Specs {
         })?;
         files.sort();
         let mut docs = Vec::new();
-        let mut problems = Vec::new();
         for f in &files {
             let text = std::fs::read_to_string(f).map_err(|e| Error::Io {
                 path: f.display().to_string(),
                 source: e,
             })?;
+            docs.push((file_uri(f), f.clone(), text));
+        }
+        Specs::compile(docs, Some(dir))
+    }
+
+    /// Parses and compiles `(uri, path, text)` documents into one offline registry.
+    fn compile(
+        texts: Vec<(String, PathBuf, String)>,
+        dir: Option<PathBuf>,
+    ) -> Result<Specs, Error> {
+        let mut docs = Vec::new();
+        let mut problems = Vec::new();
+        for (uri, f, text) in texts {
             match serde_json::from_str::<Value>(&text) {
-                Ok(v) => docs.push((file_uri(f), f.clone(), v)),
+                Ok(v) => docs.push((uri, f, v)),
                 Err(e) => problems.push(Diagnostic::new(format!(
                     "{}:{}:{}: invalid JSON in a spec: {e}",
                     f.display(),
@@ -82,12 +108,14 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
+        let where_ = dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| "the embedded specs".into());
         let registry = jsonschema::Registry::new()
             .extend(docs.iter().map(|(uri, _, v)| (uri.as_str(), v)))
             .and_then(|b| b.prepare())
-            .map_err(|e| {
-                Error::invalid(Diagnostic::new(format!("specs in {}: {e}", dir.display())))
-            })?;
+            .map_err(|e| Error::invalid(Diagnostic::new(format!("specs in {where_}: {e}"))))?;
         let mut validators = BTreeMap::new();
         for (uri, path, v) in &docs {
             let name = path
@@ -117,10 +145,7 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        Ok(Specs {
-            validators,
-            dir: Some(dir),
-        })
+        Ok(Specs { validators, dir })
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

@@ -23,6 +23,11 @@ MEDUSA_FINGERPRINT_FILE="$STATE_DIR/medusa.fingerprint"
 # Holds the directory of the PostgreSQL cluster (data/ and postgres.log inside).
 PG_ROOT_FILE="$STATE_DIR/pgroot.path"
 
+# bash -c snippet: close every inherited fd above 2, then exec "$@". Used for
+# the daemons (postgres, node) so they never hold the caller's pipes open
+# (otherwise `eval "$(up)"` or `up | tee` would wait for them forever).
+CLOSE_FDS_EXEC='for f in /proc/$$/fd/*; do n=${f##*/}; if [ "$n" -gt 2 ] 2>/dev/null; then eval "exec $n>&-"; fi; done; exec "$@"'
+
 log() { printf '[medusa-v1 +%ss] %s\n' "$SECONDS" "$*" >&2; }
 die() { printf '[medusa-v1] ERROR: %s\n' "$*" >&2; exit 1; }
 
