@@ -65,3 +65,13 @@ medusa_pid() {
 medusa_healthy() {
   curl -fsS -m 5 -o /dev/null "$MEDUSA_URL/health" 2>/dev/null
 }
+
+# Serialise concurrent up/down runs of this checkout (they share node_modules,
+# and usually the state dir). The daemons never inherit fd 9 (CLOSE_FDS_EXEC).
+take_lock() {
+  exec 9>>"$HERE/.up.lock"
+  if ! flock -n 9; then
+    log "another up/down is running in $HERE; waiting for it"
+    flock -w 900 9 || die "could not take $HERE/.up.lock within 900 s"
+  fi
+}
