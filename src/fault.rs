@@ -160,15 +160,7 @@ struct Proxy {
 /// A running proxy; dropping it stops it.
 pub struct FaultProxy {
     pub url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
-        }
-    }
+    _serving: crate::background::Background,
 }
 
 impl FaultProxy {
@@ -194,17 +186,10 @@ impl FaultProxy {
             client,
         });
         let app = axum::Router::new().fallback(forward).with_state(st);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let serving = crate::background::spawn(listener, app);
         Ok(FaultProxy {
             url: format!("http://{addr}"),
-            shutdown: Some(tx),
+            _serving: serving,
         })
     }
 }

@@ -7,6 +7,7 @@
 //! turns flags and environment into [`options::RunOptions`].
 
 pub mod actor;
+pub mod background;
 pub mod capture;
 pub mod curl;
 pub mod diagnostic;

@@ -669,15 +669,7 @@ fn router(st: Shared) -> Router {
 pub struct Server {
     pub url: String,
     pub jwt_secret: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
-        }
-    }
+    _serving: crate::background::Background,
 }
 
 impl Server {
@@ -699,15 +691,8 @@ impl Server {
             cookie_secret: cfg.cookie_secret.clone().unwrap_or_else(|| random_text(24)),
             cfg,
         });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(inner);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let serving = crate::background::spawn(listener, app);
         let host = if addr.ip().is_ipv6() {
             format!("[{}]", addr.ip())
         } else {
@@ -716,7 +701,7 @@ impl Server {
         Ok(Server {
             url: format!("http://{host}:{}", addr.port()),
             jwt_secret,
-            shutdown: Some(tx),
+            _serving: serving,
         })
     }
 
