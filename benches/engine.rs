@@ -26,6 +26,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const JWT_SECRET: &str = "bench-jwt-secret-0123456789";
 const COOKIE_SECRET: &str = "bench-cookie-secret-0123456789";
 const PARALLEL: usize = 16;
+/// A fresh seed for every suite run, so no two runs generate the same e-mails.
+static SEEDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 // ------------------------------------------------------------------------------ /proc helpers
 
@@ -165,7 +167,10 @@ fn suite() -> Arc<Vec<Scenario>> {
 fn reference_env() -> HashMap<String, String> {
     HashMap::from([
         ("MEDUSA_JWT_SECRET".to_string(), JWT_SECRET.to_string()),
-        ("MEDUSA_COOKIE_SECRET".to_string(), COOKIE_SECRET.to_string()),
+        (
+            "MEDUSA_COOKIE_SECRET".to_string(),
+            COOKIE_SECRET.to_string(),
+        ),
     ])
 }
 
@@ -198,7 +203,12 @@ impl Tally {
                 Status::Skipped => self.skipped += 1,
                 Status::KnownBug => self.known_bug += 1,
             }
-            let planned: Vec<_> = sc.setup.iter().chain(&sc.steps).chain(&sc.teardown).collect();
+            let planned: Vec<_> = sc
+                .setup
+                .iter()
+                .chain(&sc.steps)
+                .chain(&sc.teardown)
+                .collect();
             let aligned = planned.len() == rep.steps.len();
             for (i, s) in rep.steps.iter().enumerate() {
                 if s.response.is_none() {
@@ -248,13 +258,39 @@ fn run_suite(
     let t0 = Instant::now();
     let mut done = 0;
     while done < reps && (done == 0 || t0.elapsed() < budget) {
-        let ctx = context(url, &env, 1_000 + done as u64 + std::process::id() as u64 * 7919);
+        let seed = SEEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ctx = context(url, &env, seed);
         let reports = rt.block_on(medusa_conform::harness::run_all(
             scenarios.clone(),
             ctx,
             PARALLEL,
         ));
         tally.add(scenarios, &reports);
+        for r in reports.iter().filter(|r| r.status == Status::Failed) {
+            let why = r
+                .note
+                .clone()
+                .or_else(|| {
+                    r.failed_steps().next().map(|s| {
+                        let f = s
+                            .failures
+                            .first()
+                            .map(|f| format!("{}: {}", f.check, f.message));
+                        format!(
+                            "step `{}`: {}",
+                            s.name,
+                            f.or(s.error.clone()).unwrap_or_default()
+                        )
+                    })
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "    FAILED (run {}): {} — {}",
+                done + 1,
+                r.name,
+                why.lines().next().unwrap_or("")
+            );
+        }
         done += 1;
     }
     SuiteRuns {
@@ -277,8 +313,18 @@ impl Table {
     }
 
     fn print(&self) {
-        let w0 = self.0.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
-        let w1 = self.0.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+        let w0 = self
+            .0
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(0);
+        let w1 = self
+            .0
+            .iter()
+            .map(|r| r.1.chars().count())
+            .max()
+            .unwrap_or(0);
         println!();
         println!("{:<w0$} | {:<w1$} | notes", "measure", "value");
         println!("{}-|-{}-|------", "-".repeat(w0), "-".repeat(w1));
@@ -293,6 +339,13 @@ impl Table {
 fn main() {
     // `cargo bench` passes `--bench`; a filter-free run does everything.
     std::env::set_current_dir(ROOT).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    SEEDS.store(
+        (now.as_nanos() as u64) % 1_000_000_000,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let started = Instant::now();
     let mut t = Table(Vec::new());
     eprintln!("medusa-conform engine bench ({})", machine());
@@ -321,7 +374,10 @@ fn machine() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     format!("{cores} CPU(s), {model}")
 }
@@ -333,7 +389,10 @@ fn startup(t: &mut Table) {
     let root = dir.path().join("scenarios");
     std::fs::create_dir_all(&root).unwrap();
     let mut originals = Vec::new();
-    collect_yaml(&Path::new(ROOT).join("scenarios/store-auth"), &mut originals);
+    collect_yaml(
+        &Path::new(ROOT).join("scenarios/store-auth"),
+        &mut originals,
+    );
     originals.sort();
     assert!(!originals.is_empty());
     for i in 0..200 {
@@ -381,7 +440,10 @@ fn startup(t: &mut Table) {
     t.row(
         "b) start-up: `list` 200 scenarios + specs, wall",
         format!("{med:.1} ms median"),
-        format!("{} runs, min {min:.1} ms, max {max:.1} ms; process spawn included; target < 20 ms", walls.len()),
+        format!(
+            "{} runs, min {min:.1} ms, max {max:.1} ms; process spawn included; target < 20 ms",
+            walls.len()
+        ),
     );
     if have_time() {
         let rss = (0..3).map(|_| max_rss(&mut list()).1).max().unwrap_or(0);
@@ -400,7 +462,9 @@ fn startup(t: &mut Table) {
     let mut walls = Vec::new();
     for _ in 0..11 {
         let t0 = Instant::now();
-        let n = medusa_conform::harness::prepare(&opts).map(|s| s.len()).unwrap_or(0);
+        let n = medusa_conform::harness::prepare(&opts)
+            .map(|s| s.len())
+            .unwrap_or(0);
         walls.push(t0.elapsed().as_secs_f64() * 1e3);
         assert_eq!(n, 200);
     }
@@ -408,6 +472,33 @@ fn startup(t: &mut Table) {
         "b) start-up: library load+plan+specs, in-process",
         format!("{:.1} ms median", median(&mut walls)),
         format!("{} runs of harness::prepare over 200 files", walls.len()),
+    );
+    // Where the in-process time goes.
+    let (mut ts, mut tl, mut tp) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..11 {
+        let t0 = Instant::now();
+        let sp = medusa_conform::specs::Specs::load(&specs).unwrap();
+        let t1 = Instant::now();
+        let loaded = medusa_conform::load::load_all(&opts.paths).unwrap();
+        let t2 = Instant::now();
+        let planned = medusa_conform::plan::plan_all(&loaded, &sp, &[])
+            .map(|v| v.len())
+            .unwrap_or(0);
+        let t3 = Instant::now();
+        assert_eq!(planned, 200);
+        ts.push((t1 - t0).as_secs_f64() * 1e3);
+        tl.push((t2 - t1).as_secs_f64() * 1e3);
+        tp.push((t3 - t2).as_secs_f64() * 1e3);
+    }
+    t.row(
+        "b) start-up breakdown: specs / load+parse / plan",
+        format!(
+            "{:.1} / {:.1} / {:.1} ms",
+            median(&mut ts),
+            median(&mut tl),
+            median(&mut tp)
+        ),
+        "medians: Specs::load (compile every schema), load::load_all (read + YAML), plan::plan_all",
     );
     t.row(
         "b) start-up: bench process peak RSS after that",
@@ -431,7 +522,14 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
 fn client_cpu(t: &mut Table, server: &ChildServer, scenarios: &Arc<Vec<Scenario>>) {
     let rt = runtime();
     // Warm-up: connections, allocator, lazy statics.
-    let warm = run_suite(&rt, scenarios, &server.url, reference_env(), 1, Duration::ZERO);
+    let warm = run_suite(
+        &rt,
+        scenarios,
+        &server.url,
+        reference_env(),
+        1,
+        Duration::ZERO,
+    );
     let single_wall = warm.wall;
     let r = run_suite(
         &rt,
@@ -461,7 +559,7 @@ fn client_cpu(t: &mut Table, server: &ChildServer, scenarios: &Arc<Vec<Scenario>
     );
     t.row(
         "a) suite verdicts per run (reference server)",
-        format!("{}", per_run(&r.tally, r.reps).verdicts()),
+        per_run(&r.tally, r.reps).verdicts(),
         "skips: scenarios needing MEDUSA_ADMIN_* (the reference server has no admin API)",
     );
     t.row(
@@ -494,7 +592,11 @@ fn per_run(t: &Tally, reps: u32) -> Tally {
 /// c) peak RSS of the CLI running the whole suite (against the child server, then embedded).
 fn memory(t: &mut Table, server: &ChildServer) {
     if !have_time() {
-        t.row("c) memory: CLI suite run, peak RSS", "not measured", "/usr/bin/time missing (apt-get install time)");
+        t.row(
+            "c) memory: CLI suite run, peak RSS",
+            "not measured",
+            "/usr/bin/time missing (apt-get install time)",
+        );
         return;
     }
     let cli = |target: Option<&str>| {
@@ -533,7 +635,9 @@ fn throughput(t: &mut Table) {
         .build()
         .unwrap();
     let (ok, bad, secs) = rt.block_on(async {
-        let server = medusa_conform::server::Server::start_ephemeral().await.unwrap();
+        let server = medusa_conform::server::Server::start_ephemeral()
+            .await
+            .unwrap();
         let url = server.url.clone();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let mut reg = tokio::task::JoinSet::new();
@@ -610,22 +714,30 @@ fn real_medusa(t: &mut Table, scenarios: &Arc<Vec<Scenario>>) {
     };
     let rt = runtime();
     let env: HashMap<String, String> = std::env::vars().collect();
-    let r = run_suite(&rt, scenarios, &url, env, 1, Duration::ZERO);
+    let r = run_suite(&rt, scenarios, &url, env, 3, Duration::from_secs(15));
     t.row(
         "e) suite wall time, real Medusa (MEDUSA_URL)",
-        format!("{:.0} ms", r.wall.as_secs_f64() * 1e3),
         format!(
-            "one run, {} requests, {}; {url}",
-            r.tally.requests,
-            r.tally.verdicts()
+            "{:.0} ms (mean)",
+            r.wall.as_secs_f64() * 1e3 / r.reps as f64
+        ),
+        format!(
+            "{} runs; per run {} requests, {}; {url}",
+            r.reps,
+            r.tally.requests / r.reps as u64,
+            per_run(&r.tally, r.reps).verdicts()
         ),
     );
     t.row(
         "e) client CPU per request, real Medusa",
         format!("{:.3} ms", r.cpu * 1e3 / r.tally.requests.max(1) as f64),
         format!(
-            "one run ({:.2} s user+sys, 10 ms tick resolution); {} schema checks",
-            r.cpu, r.tally.schema_checks
+            "{} requests in {} runs ({:.2} s user+sys, 10 ms ticks: ±{:.0}%); {} schema checks; first run includes connection set-up",
+            r.tally.requests,
+            r.reps,
+            r.cpu,
+            1.0 / (r.cpu * 100.0).max(1.0) * 100.0,
+            r.tally.schema_checks
         ),
     );
 }
