@@ -15,8 +15,18 @@ pub const DEFAULT_THREADS: usize = 16;
 
 /// Loads, plans and filters by tag. Invalid input is reported with file:line:col.
 pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
-    let specs = crate::specs::Specs::load(&opts.specs_dir)?;
-    let loaded = crate::load::load_all(&opts.paths)?;
+    // Compiling the schemas and parsing the YAML are independent: overlap them (start-up time).
+    let (specs, loaded) = std::thread::scope(|s| {
+        let specs = s.spawn(|| crate::specs::Specs::load(&opts.specs_dir));
+        let loaded = crate::load::load_all(&opts.paths);
+        (
+            specs
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("spec loading panicked".into()))),
+            loaded,
+        )
+    });
+    let (specs, loaded) = (specs?, loaded?);
     let cli: Vec<String> = opts.vars.iter().map(|(k, _)| k.clone()).collect();
     let mut scenarios = crate::plan::plan_all(&loaded, &specs, &cli)?;
     scenarios.retain(|s| {

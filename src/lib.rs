@@ -36,3 +36,4 @@ pub mod template;
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).
 pub const SCENARIO_SCHEMA: &str = include_str!("../specs/scenario.schema.json");
 pub mod fault;
+pub mod import_curl;
