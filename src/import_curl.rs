@@ -1455,23 +1455,6 @@ fn comment_text(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-/// The harness's `exists` path-segment encoding (`operation.rs`, private there): what `exists`
-/// sends for an e-mail by default. Kept identical so "fits exactly" is decided correctly.
-fn encode_segment(s: &str) -> String {
-    let mut out = String::new();
-    for ch in s.chars() {
-        if ch.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(ch) {
-            out.push(ch);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in ch.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-    }
-    out
-}
-
 /// `exists`' argument for the raw path segment, when the operation reproduces it exactly.
 fn exists_arg(seg: &str, vars: &mut Vars) -> Option<Value> {
     let email = percent_decode(seg, false);
@@ -1482,7 +1465,7 @@ fn exists_arg(seg: &str, vars: &mut Vars) -> Option<Value> {
     };
     let mut m = Map::new();
     let same_hex = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    if seg == encode_segment(&email) {
+    if seg == crate::operation::encode_segment(&email) {
         m.insert("email".into(), Value::String(value));
     } else if seg == email {
         m.insert("email".into(), Value::String(value));

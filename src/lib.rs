@@ -16,8 +16,10 @@ pub mod embedded;
 pub mod error;
 pub mod event;
 pub mod expect;
+pub mod fault;
 pub mod harness;
 pub mod http;
+pub mod import_curl;
 pub mod jwt;
 pub mod load;
 pub mod operation;
@@ -35,5 +37,3 @@ pub mod template;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).
 pub const SCENARIO_SCHEMA: &str = include_str!("../specs/scenario.schema.json");
-pub mod fault;
-pub mod import_curl;

@@ -96,6 +96,16 @@ struct ServeArgs {
 }
 
 #[derive(Subcommand)]
+enum ImportCmd {
+    /// `import curl '<curl command line>'` (or the command on stdin): prints a scenario.
+    Curl {
+        /// The curl command: one quoted argument, several arguments, or nothing to read stdin.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
     /// Run scenarios against a target.
     Run(RunArgs),
@@ -105,6 +115,9 @@ enum Cmd {
     Lint(RunArgs),
     /// Print the scenario format's JSON Schema (for editors).
     Schema,
+    /// Turn a pasted request into a scenario (secrets become variables).
+    #[command(subcommand)]
+    Import(ImportCmd),
     /// Serve the embedded reference Medusa Store Auth API.
     Serve(ServeArgs),
 }
@@ -165,6 +178,35 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
     })
 }
 
+/// One argument is a whole command line; several were split by the shell already and are
+/// re-quoted; none means stdin.
+fn import_curl(args: Vec<String>) -> Result<ExitCode, Error> {
+    let line = match args.len() {
+        0 => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| Error::Usage(format!("reading the curl command from stdin: {e}")))?;
+            s
+        }
+        1 => args[0].clone(),
+        _ => args
+            .iter()
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let imported = medusa_conform::import_curl::curl_to_step(&line)
+        .map_err(|e| Error::Usage(format!("import curl: {e}")))?;
+    for w in &imported.warnings {
+        eprintln!("note: {w}");
+    }
+    print!(
+        "{}",
+        medusa_conform::import_curl::render_scenario(&imported)
+    );
+    Ok(ExitCode::Success)
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.cmd {
@@ -183,6 +225,7 @@ fn main() {
             print!("{}", medusa_conform::SCENARIO_SCHEMA);
             Ok(ExitCode::Success)
         }
+        Cmd::Import(ImportCmd::Curl { command }) => import_curl(command),
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,

@@ -48,7 +48,7 @@ pub struct Prepared {
 }
 
 /// Percent-encodes what a single path segment cannot hold; keeps `@` and `+` as browsers do.
-fn encode_segment(s: &str) -> String {
+pub fn encode_segment(s: &str) -> String {
     let mut out = String::new();
     for ch in s.chars() {
         match ch {
