@@ -82,7 +82,9 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
 
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            // One worker runs every scenario's I/O: requests then never hop between threads
+            // (context switches were the largest client CPU cost), and one core is plenty.
+            .worker_threads(1)
             .enable_all()
             .build()
             .map_err(|e| Error::Internal(format!("tokio runtime: {e}")))?,
@@ -186,8 +188,15 @@ fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>)
                 let Some((rt, ctx, reports)) = running else {
                     return Ok(Completion::Completed);
                 };
-                let sc = &scenarios[i];
-                let report = rt.block_on(crate::run::run(sc, &ctx, iteration));
+                // The scenario runs as a task on the runtime's worker; this libtest thread
+                // only waits for its report.
+                let (tx, rx) = std::sync::mpsc::channel();
+                rt.spawn(async move {
+                    let _ = tx.send(crate::run::run(&scenarios[i], &ctx, iteration).await);
+                });
+                let report = rx
+                    .recv()
+                    .map_err(|_| Failed::from("the scenario's task panicked"))?;
                 let outcome = match report.status {
                     Status::Passed => Ok(Completion::Completed),
                     Status::Skipped | Status::KnownBug => Ok(Completion::ignored_with(

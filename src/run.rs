@@ -49,6 +49,11 @@ fn cut(s: &str, n: usize) -> (String, bool) {
 fn url_for(target: &url::Url, path: &str, query: &[(String, String)]) -> Result<url::Url, String> {
     let mut url = if path.starts_with("http://") || path.starts_with("https://") {
         url::Url::parse(path).map_err(|e| format!("invalid URL `{path}`: {e}"))?
+    } else if target.path() == "/" && path.starts_with('/') {
+        // The common case: joining keeps the parsed host (no second IDNA pass per request).
+        target
+            .join(path)
+            .map_err(|e| format!("invalid path `{path}`: {e}"))?
     } else {
         let base = target.as_str().trim_end_matches('/');
         let sep = if path.starts_with('/') { "" } else { "/" };
