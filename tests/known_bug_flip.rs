@@ -1,0 +1,75 @@
+//! A known bug must flip to a loud failure once the bug is gone: the reference server with
+//! `revoke_tokens_on_logout` behaves as if medusajs/medusa#5930 were fixed, so the 5930
+//! scenario (and the security pack's revocation check) must fail with "no longer reproduces",
+//! while against the faithful server they are reported as reproducing known bugs.
+
+use medusa_conform::event::Status;
+use medusa_conform::options::RunOptions;
+use medusa_conform::run::Context;
+use medusa_conform::server::{Server, ServerConfig};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+async fn run_against(revoke: bool) -> Vec<medusa_conform::event::ScenarioReport> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let server = Server::start(ServerConfig {
+        host: "127.0.0.1".into(),
+        jwt_secret: Some("flip-test-secret".into()),
+        revoke_tokens_on_logout: revoke,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let opts = RunOptions {
+        paths: vec![
+            root.join("scenarios/bugs/5930-bearer-token-survives-logout.yaml"),
+            root.join("scenarios/security/logout-revokes-tokens.yaml"),
+        ],
+        specs_dir: root.join("specs"),
+        ..Default::default()
+    };
+    let scenarios = Arc::new(medusa_conform::harness::prepare(&opts).unwrap());
+    let env: HashMap<String, String> = [(
+        "MEDUSA_JWT_SECRET".to_string(),
+        "flip-test-secret".to_string(),
+    )]
+    .into();
+    let ctx = Arc::new(Context {
+        client: medusa_conform::http::client(&Default::default()).unwrap(),
+        target: url::Url::parse(&server.url).unwrap(),
+        env: Arc::new(env),
+        cli_vars: vec![],
+        seed: 7,
+    });
+    medusa_conform::harness::run_all(scenarios, ctx, 4).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn known_bug_reproduces_on_the_faithful_server() {
+    for r in run_against(false).await {
+        assert_eq!(r.status, Status::KnownBug, "{}: {:?}", r.name, r.note);
+        assert!(
+            r.note.as_deref().unwrap_or("").contains("reproduces"),
+            "{:?}",
+            r.note
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn known_bug_fails_loudly_once_fixed() {
+    let reports = run_against(true).await;
+    assert_eq!(reports.len(), 2);
+    for r in reports {
+        assert_eq!(r.status, Status::Failed, "{}", r.name);
+        let note = r.note.unwrap_or_default();
+        assert!(
+            note.contains(
+                "no longer reproduces: the scenario now passes; remove known_bug or update it"
+            ),
+            "{note}"
+        );
+        assert!(note.contains("medusajs/medusa#5930"), "{note}");
+    }
+}
