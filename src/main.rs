@@ -174,7 +174,6 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         quiet: a.quiet || a.format.as_deref() == Some("terse"),
         format_json: a.format.as_deref() == Some("json"),
         color: a.color,
-        embedded: false,
     })
 }
 

@@ -32,6 +32,4 @@ pub struct RunOptions {
     pub quiet: bool,
     pub format_json: bool,
     pub color: Option<String>,
-    /// Extra environment entries the embedded server adds (its JWT secret).
-    pub embedded: bool,
 }

@@ -564,7 +564,6 @@ async fn post_customers(
         Ok(b) => b,
         Err(r) => return *r,
     };
-    let opt_string = |v: Option<&Value>| v.is_some_and(|v| !v.is_string() && !v.is_null());
     let rules: Vec<Rule> = vec![
         ("first_name", |v| {
             (v.is_some_and(|v| !v.is_string())).then_some("first_name must be a string")
@@ -582,7 +581,6 @@ async fn post_customers(
             (v.is_some_and(|v| !v.is_string())).then_some("phone must be a string")
         }),
     ];
-    let _ = opt_string;
     if let Err(r) = validate(
         &body,
         &["first_name", "last_name", "email", "password", "phone"],
