@@ -41,6 +41,7 @@ pub struct Scenario {
     pub tags: Vec<String>,
     pub file: Arc<SourceFile>,
     pub requires_env: Vec<String>,
+    pub requires_scheme: Option<String>,
     pub known_bug: Option<KnownBug>,
     pub vars: Vec<(String, TValue, bool)>,
     pub setup: Vec<Step>,
@@ -804,6 +805,22 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             step: k.value.step.as_ref().map(|s| s.value.clone()),
         }
     });
+    let requires_scheme = d
+        .requires
+        .as_ref()
+        .and_then(|r| r.scheme.as_ref())
+        .and_then(|s| {
+            if s.value == "http" || s.value == "https" {
+                Some(s.value.clone())
+            } else {
+                p.err(
+                    p.span(s),
+                    format!("`scheme` is `http` or `https`, not `{}`", s.value),
+                    None,
+                );
+                None
+            }
+        });
     let timeout = d
         .timeout
         .as_ref()
@@ -823,6 +840,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             .as_ref()
             .map(|r| r.env.iter().map(|e| e.value.clone()).collect())
             .unwrap_or_default(),
+        requires_scheme,
         known_bug,
         vars,
         setup,

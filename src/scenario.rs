@@ -80,6 +80,10 @@ pub struct ScenarioDoc {
 pub struct Requires {
     #[serde(default)]
     pub env: Vec<Spanned<String>>,
+    /// `http` or `https`: the target's scheme (a development server is served over http, a
+    /// production deployment over https, and their cookies differ).
+    #[serde(default)]
+    pub scheme: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
