@@ -358,15 +358,17 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         ));
         return report;
     }
-    if let Some(scheme) = &sc.requires_scheme {
-        if ctx.target.scheme() != scheme {
-            report.status = Status::Skipped;
-            report.note = Some(format!(
-                "requires an {scheme} target (this one is {})",
-                ctx.target.scheme()
-            ));
-            return report;
-        }
+    if let Some(scheme) = sc
+        .requires_scheme
+        .as_ref()
+        .filter(|s| ctx.target.scheme() != s.as_str())
+    {
+        report.status = Status::Skipped;
+        report.note = Some(format!(
+            "requires an {scheme} target (this one is {})",
+            ctx.target.scheme()
+        ));
+        return report;
     }
     let mut st = RunState {
         scope: Scope {
