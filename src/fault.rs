@@ -318,7 +318,7 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
                 && path.starts_with("/store/auth/")
                 && path != "/store/auth/token" =>
         {
-            let email = percent(&path["/store/auth/".len()..]);
+            let email = crate::server::percent_decode(&path["/store/auth/".len()..]);
             if !email.contains('@') || !email.contains('.') {
                 return text(
                     StatusCode::BAD_REQUEST,
@@ -634,23 +634,4 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
         }
     }
     resp.body(Body::from(body)).unwrap()
-}
-
-fn percent(s: &str) -> String {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

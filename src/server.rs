@@ -127,15 +127,18 @@ fn unsign_cookie(raw: &str, secret: &str) -> Option<String> {
     Some(sid.to_string())
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes (invalid ones are kept as they are).
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        // Work on bytes: slicing the str could split a multi-byte character after a `%`.
         if b[i] == b'%'
             && i + 2 < b.len()
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -743,6 +746,7 @@ mod tests {
         assert_eq!(unsign_cookie(&v, "supersecret").as_deref(), Some("abc"));
         assert_eq!(unsign_cookie(&v, "other"), None);
         assert_eq!(unsign_cookie("garbage", "supersecret"), None);
+        assert_eq!(percent_decode("a%40b%2Bc%zz%é%4"), "a@b+c%zz%é%4");
     }
 
     #[test]
