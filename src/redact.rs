@@ -33,6 +33,15 @@ impl Redactor {
         s.sort_by_key(|x| std::cmp::Reverse(x.len()));
     }
 
+    /// How many secret forms are known (it only grows).
+    pub fn len(&self) -> usize {
+        self.secrets.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Masks every known secret in `text`.
     pub fn text(&self, text: &str) -> String {
         let s = self.secrets.read().unwrap_or_else(|e| e.into_inner());

@@ -429,10 +429,13 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         }
     }
     let deadline = started + sc.timeout;
+    // How many secrets were known when each step was recorded (see the final masking pass).
+    let mut known_at: Vec<usize> = Vec::new();
     let mut failed = false;
     for (phase, steps) in [(Phase::Setup, &sc.setup), (Phase::Steps, &sc.steps)] {
         for step in steps.iter() {
             if failed {
+                known_at.push(st.redactor.len());
                 report
                     .steps
                     .push(step_report(step, phase, StepStatus::NotRun));
@@ -449,12 +452,14 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
                 exec(step, phase, ctx, &mut st).await
             };
             failed = r.status != StepStatus::Passed;
+            known_at.push(st.redactor.len());
             report.steps.push(r);
         }
     }
     for step in &sc.teardown {
         let r = exec(step, Phase::Teardown, ctx, &mut st).await;
         failed |= r.status != StepStatus::Passed;
+        known_at.push(st.redactor.len());
         report.steps.push(r);
     }
     report.status = if failed {
@@ -465,8 +470,15 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
     if let Some(k) = &sc.known_bug {
         judge_known_bug(&mut report, k);
     }
-    // Secrets learned late (e.g. a token captured in the last step) are masked everywhere.
-    for s in &mut report.steps {
+    // Secrets learned late (e.g. a token captured in the last step) are masked everywhere; a
+    // step recorded after the last new secret is already fully masked and is not redone.
+    let known = st.redactor.len();
+    for (s, _) in report
+        .steps
+        .iter_mut()
+        .zip(&known_at)
+        .filter(|(_, k)| **k < known)
+    {
         s.curl = s.curl.as_deref().map(|c| st.redactor.text(c));
         if let Some(r) = &mut s.request {
             r.url = st.redactor.text(&r.url);
