@@ -205,7 +205,7 @@ async function buildBundle() {
       fail(`cannot bundle the client package ${pkg.dir} for the browser: ${first.join("; ") || e.message}`);
     }
   }
-  return { js: readFileSync(file), name: meta.name ?? null, version: meta.version ?? null, dir: pkg.dir, built };
+  return { js: readFileSync(file), name: String(meta.name || "unknown"), version: String(meta.version || "unknown"), dir: pkg.dir, built };
 }
 
 // ---------- origins ----------

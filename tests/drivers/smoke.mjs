@@ -12,6 +12,7 @@
 // --json prints one JSON object per driver on stdout ({driver, ok, failures, timings}).
 
 import { spawn } from "node:child_process";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,7 @@ let target = process.env.MEDUSA_URL || "http://127.0.0.1:9000";
 let clientPackage = null;
 let asJson = false;
 let pageOrigin = null;
+let transcript = null; // --transcript FILE: every line both ways as JSONL {driver, dir, line}
 const drivers = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -33,6 +35,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--client-package") clientPackage = argv[++i];
   else if (a === "--page-origin") pageOrigin = argv[++i];
   else if (a === "--json") asJson = true;
+  else if (a === "--transcript") transcript = argv[++i];
   else {
     process.stderr.write(`smoke: unknown argument ${a}\n`);
     process.exit(2);
@@ -52,6 +55,7 @@ class Driver {
     this.started = performance.now();
     this.proc = spawn("sh", ["-c", `exec ${cmd}`], { stdio: ["pipe", "pipe", "pipe"], detached: true });
     this.lines = [];
+    this.sent = [];
     this.stderr = "";
     this.waiters = new Map();
     this.helloWaiter = null;
@@ -75,6 +79,7 @@ class Driver {
     this.nextId = 1;
   }
   send(m) {
+    this.sent.push(JSON.stringify(m));
     this.proc.stdin.write(JSON.stringify(m) + "\n");
   }
   answer(id, ms = 30000) {
@@ -232,10 +237,15 @@ async function smoke(d) {
     failures.push(`aborted: ${e.message}`);
   } finally {
     drv.kill();
+    if (transcript) {
+      for (const l of drv.sent) appendFileSync(transcript, JSON.stringify({ driver: d.name, dir: "in", line: l }) + "\n");
+      for (const l of drv.lines) appendFileSync(transcript, JSON.stringify({ driver: d.name, dir: "out", line: l }) + "\n");
+    }
   }
   return { driver: d.name, ok: failures.length === 0, failures, timings, stderr_tail: failures.length ? drv.stderr.split("\n").slice(-8).join("\n") : undefined };
 }
 
+if (transcript) writeFileSync(transcript, "");
 let allOk = true;
 for (const d of drivers) {
   const r = await smoke(d);
