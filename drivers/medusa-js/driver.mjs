@@ -528,6 +528,7 @@ function validate(msg) {
 }
 
 let callTimeoutMs = 30000;
+const inflight = new Set();
 let shuttingDown = false;
 
 async function handle(msg) {
@@ -536,7 +537,7 @@ async function handle(msg) {
     send(errorMsg(Number.isInteger(msg.id) ? msg.id : null, msg.type === "call" && !OPERATIONS.includes(msg.op) ? "unknown_op" : "bad_request", problem));
     return;
   }
-  const prev = queues.get(msg.actor) || Promise.resolve();
+  const prev = queues.get(msg.actor) || ready;
   const run = prev.then(async () => {
     try {
       if (msg.type === "call") send(await doCall(msg, callTimeoutMs));
@@ -550,6 +551,8 @@ async function handle(msg) {
     }
   });
   queues.set(msg.actor, run);
+  inflight.add(run);
+  run.finally(() => inflight.delete(run));
   run.finally(() => {
     if (queues.get(msg.actor) === run) queues.delete(msg.actor);
   });
@@ -603,6 +606,7 @@ const bundling = buildBundle().then((b) => {
 });
 
 let helloDone = false;
+let ready = null; // resolves when the hello is answered; requests that arrive earlier wait for it
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
 rl.on("line", async (line) => {
   if (!line.trim()) return;
@@ -633,7 +637,8 @@ rl.on("line", async (line) => {
       shutdown(2);
       return;
     }
-    [browser, bundle] = await Promise.all([launching, bundling]);
+    ready = Promise.all([launching, bundling]);
+    [browser, bundle] = await ready;
     log(`page origin ${site.pageOrigin}, client baseUrl ${site.baseUrl}; ready ${Math.round(performance.now() - t0)} ms after start`);
     send({
       type: "hello",
@@ -663,5 +668,10 @@ rl.on("line", async (line) => {
       send(errorMsg(Number.isInteger(msg.id) ? msg.id : null, "bad_request", `unknown message type ${JSON.stringify(msg.type)}`));
   }
 });
-// stdin closed: the harness is gone (or done); never outlive it.
-rl.on("close", () => shutdown(0));
+// stdin closed: the harness is done (or gone). Answer what is in flight (at most 5 s more), then
+// close the browser and exit: never outlive the harness.
+rl.on("close", async () => {
+  const hello = ready ? ready.catch(() => {}) : Promise.resolve();
+  await Promise.race([hello.then(() => Promise.allSettled([...inflight])), new Promise((res) => setTimeout(res, 5000))]);
+  shutdown(0);
+});
