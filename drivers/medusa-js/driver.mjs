@@ -578,6 +578,16 @@ process.on("SIGINT", () => shutdown(130));
 process.on("SIGHUP", () => shutdown(129));
 process.stdout.on("error", () => shutdown(1)); // the harness went away
 
+function extraChromiumArgs() {
+  const v = (process.env.MEDUSA_CONFORM_CHROMIUM_ARGS || "").trim();
+  if (!v.startsWith("[")) return v.split(/\s+/).filter(Boolean);
+  try {
+    const a = JSON.parse(v);
+    if (Array.isArray(a) && a.every((x) => typeof x === "string")) return a;
+  } catch {}
+  fail("MEDUSA_CONFORM_CHROMIUM_ARGS: not a JSON array of strings");
+}
+
 // Start the slow parts at once; the hello is answered when they are ready.
 const launchT = performance.now();
 const launching = chromium
@@ -593,6 +603,9 @@ const launching = chromium
       "--disable-component-update",
       "--disable-sync",
       "--disable-features=LocalNetworkAccessChecks",
+      // Extra flags (a JSON array of strings, or whitespace-separated), e.g.
+      // ["--host-resolver-rules=MAP api.shop.test 127.0.0.1"] to point a public name at a test server.
+      ...extraChromiumArgs(),
     ],
   })
   .then((b) => {

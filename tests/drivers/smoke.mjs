@@ -23,6 +23,7 @@ let target = process.env.MEDUSA_URL || "http://127.0.0.1:9000";
 let clientPackage = null;
 let asJson = false;
 let pageOrigin = null;
+let expectCorsFailure = false; // the page origin is NOT allowed by the server's CORS: every call must fail in the browser
 let transcript = null; // --transcript FILE: every line both ways as JSONL {driver, dir, line}
 const drivers = [];
 for (let i = 0; i < argv.length; i++) {
@@ -34,6 +35,7 @@ for (let i = 0; i < argv.length; i++) {
   } else if (a === "--target") target = argv[++i];
   else if (a === "--client-package") clientPackage = argv[++i];
   else if (a === "--page-origin") pageOrigin = argv[++i];
+  else if (a === "--expect-cors-failure") expectCorsFailure = true;
   else if (a === "--json") asJson = true;
   else if (a === "--transcript") transcript = argv[++i];
   else {
@@ -163,6 +165,14 @@ async function smoke(d) {
     for (const op of ["register", "authenticate", "get_session", "exists", "get_token", "delete_session"])
       check((hello.operations || []).includes(op), `hello: operation ${op} missing`);
 
+    if (expectCorsFailure) {
+      // A browser client on an origin the server's CORS does not allow must not get through.
+      const r = await step("exists (CORS)", "call", "alice", "exists", { email });
+      check(r.outcome === "rejected" && r.status === null && typeof r.error === "string", `CORS: a rejected call with no status expected (blocked by CORS), got ${r.outcome} ${r.status}`);
+      drv.send({ type: "shutdown" });
+      await Promise.race([drv.exited, new Promise((res) => setTimeout(res, 6000))]);
+      return { driver: d.name, ok: failures.length === 0, failures, timings };
+    }
     let r = await step("register", "call", "reg", "register", { email, password, first_name: "Smoke", last_name: "Test" });
     check(r.outcome === "resolved" && r.status === 200, `register: resolved 200 expected, got ${r.outcome} ${r.status}`);
     check(r.body?.customer?.email === email, "register: body.customer.email is the registered e-mail");
