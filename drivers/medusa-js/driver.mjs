@@ -439,23 +439,27 @@ function getActor(name) {
   return actors.get(name);
 }
 
-function withTimeout(promise, ms, what) {
+function withTimeout(promise, ms, what, shown = ms) {
   let timer;
   return Promise.race([
     promise,
     new Promise((_, rej) => {
-      timer = setTimeout(() => rej(Object.assign(new Error(`${what} did not settle within ${ms} ms`), { kind: "timeout" })), ms);
+      timer = setTimeout(() => rej(Object.assign(new Error(`${what} did not settle within ${Math.round(shown)} ms`), { kind: "timeout" })), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
 
 async function doCall(msg, timeoutMs) {
+  // Answer (with a timeout error) before the harness gives up on us: keep 2 s of its budget.
+  const budget = Math.max(1000, timeoutMs - 2000);
+  const t = performance.now();
   const fresh = !actors.has(msg.actor);
-  const actor = await getActor(msg.actor);
+  const actor = await withTimeout(getActor(msg.actor), budget, `starting actor ${msg.actor}`, budget);
   const call = { requests: [] };
   actor.current = call;
   try {
-    const r = await withTimeout(actor.page.evaluate(([op, args]) => window.__conform.call(op, args), [msg.op, msg.args]), timeoutMs, `${msg.op} for actor ${msg.actor}`);
+    const left = Math.max(1, budget - (performance.now() - t));
+    const r = await withTimeout(actor.page.evaluate(([op, args]) => window.__conform.call(op, args), [msg.op, msg.args]), left, `${msg.op} for actor ${msg.actor}`, budget);
     // Wait (bounded) until every request the call started has finished or failed.
     const deadline = performance.now() + WIRE_WAIT_MS;
     for (;;) {
@@ -547,7 +551,8 @@ async function handle(msg) {
       } else if (msg.type === "jar") send({ type: "result", id: msg.id, outcome: "resolved", cookies: await jar(msg.actor) });
     } catch (e) {
       if (shuttingDown) return;
-      send(errorMsg(msg.id, e.kind === "timeout" ? "timeout" : "driver", `${msg.type}${msg.op ? ` ${msg.op}` : ""} for actor ${msg.actor}: ${e.message.split("\n")[0]}`));
+      const what = e.kind === "timeout" ? e.message : `${msg.type}${msg.op ? ` ${msg.op}` : ""} for actor ${msg.actor}: ${e.message.split("\n")[0]}`;
+      send(errorMsg(msg.id, e.kind === "timeout" ? "timeout" : "driver", what));
     }
   });
   queues.set(msg.actor, run);
