@@ -422,7 +422,7 @@ async function newActor(name) {
   context.on("requestfinished", (req) => finish(req, undefined));
   context.on("requestfailed", (req) => finish(req, req.failure()?.errorText ?? "failed"));
   actor.page = await context.newPage();
-  actor.page.on("pageerror", (e) => log(`actor ${name}: page error: ${e.message}`));
+  actor.page.on("pageerror", (e) => log(`actor ${actor.name}: page error: ${e.message}`));
   await actor.page.goto(pageUrl);
   const ok = await actor.page.evaluate((b) => (window.__conform ? window.__conform.init(b) : false), site.baseUrl);
   if (!ok) throw new Error("the client bundle did not load in the page (no default export usable as `new Medusa(...)`?)");
@@ -430,11 +430,39 @@ async function newActor(name) {
   return actor;
 }
 
+// Warm pool: creating an actor (context + page + loading the client) costs about half a second,
+// most of the time of a short scenario; keep a few ready so a new actor starts at once.
+const WARM = Math.max(0, Number.parseInt(process.env.MEDUSA_CONFORM_WARM_ACTORS ?? "2", 10) || 0);
+const spares = []; // Promise<Actor>, not yet named
+
+let warming = false;
+// One at a time: parallel warm-ups compete for the CPU with the calls being made.
+function refill() {
+  if (warming || shuttingDown || !browser || spares.length >= WARM) return;
+  warming = true;
+  const p = newActor(null);
+  spares.push(p);
+  p.then(
+    () => {},
+    (e) => log(`warming an actor failed: ${e.message.split("\n")[0]}`),
+  ).finally(() => {
+    warming = false;
+    refill();
+  });
+}
+
 function getActor(name) {
   if (!actors.has(name)) {
-    const p = newActor(name);
+    const spare = spares.shift();
+    const p = spare
+      ? spare.then(
+          (a) => Object.assign(a, { name }),
+          () => newActor(name),
+        )
+      : newActor(name);
     actors.set(name, p);
     p.catch(() => actors.delete(name));
+    refill();
   }
   return actors.get(name);
 }
@@ -455,6 +483,7 @@ async function doCall(msg, timeoutMs) {
   const t = performance.now();
   const fresh = !actors.has(msg.actor);
   const actor = await withTimeout(getActor(msg.actor), budget, `starting actor ${msg.actor}`, budget);
+  const waitedMs = Math.round((performance.now() - t) * 100) / 100;
   const call = { requests: [] };
   actor.current = call;
   try {
@@ -478,7 +507,7 @@ async function doCall(msg, timeoutMs) {
     if (r.error !== undefined) out.error = r.error;
     out.wire = wire;
     out.ms = r.ms;
-    if (fresh) out.actor_start_ms = actor.startMs;
+    if (fresh) out.actor_start_ms = waitedMs; // what this call waited for its actor (0-ish from the warm pool)
     return out;
   } catch (e) {
     // A call that hangs leaves the page in an unknown state: drop the actor.
@@ -657,6 +686,8 @@ rl.on("line", async (line) => {
     }
     ready = Promise.all([launching, bundling]);
     [browser, bundle] = await ready;
+    refill();
+    if (spares.length) await spares[0].catch(() => {}); // the first actor of the run starts at once
     log(`page origin ${site.pageOrigin}, client baseUrl ${site.baseUrl}; ready ${Math.round(performance.now() - t0)} ms after start`);
     send({
       type: "hello",
