@@ -61,7 +61,7 @@ class Driver {
     this.stderr = "";
     this.waiters = new Map();
     this.helloWaiter = null;
-    this.exited = new Promise((res) => this.proc.on("exit", (code, sig) => res({ code, sig })));
+    this.exited = new Promise((res) => this.proc.on("close", (code, sig) => res({ code, sig }))); // close: after stderr is read
     this.proc.stderr.on("data", (d) => (this.stderr += d));
     this.proc.stdin.on("error", () => {});
     createInterface({ input: this.proc.stdout }).on("line", (line) => {
