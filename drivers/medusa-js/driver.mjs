@@ -549,13 +549,14 @@ function send(msg) {
 }
 const errorMsg = (id, kind, message) => ({ type: "error", id, kind, message });
 
+/** Returns null, or [kind, message] for an error answer. */
 function validate(msg) {
-  if (!Number.isInteger(msg.id)) return "an integer `id` is required";
-  if (typeof msg.actor !== "string" || msg.actor === "") return "a non-empty string `actor` is required";
+  if (!Number.isInteger(msg.id)) return ["bad_request", "an integer `id` is required"];
+  if (typeof msg.actor !== "string" || msg.actor === "") return ["bad_request", "a non-empty string `actor` is required"];
   if (msg.type === "call") {
-    if (!OPERATIONS.includes(msg.op)) return `unknown op ${JSON.stringify(msg.op)} (this driver knows ${OPERATIONS.join(", ")})`;
+    if (!OPERATIONS.includes(msg.op)) return ["unknown_op", `unknown op ${JSON.stringify(msg.op)} (this driver knows ${OPERATIONS.join(", ")})`];
     if (msg.args === undefined) msg.args = {};
-    if (msg.args === null || typeof msg.args !== "object" || Array.isArray(msg.args)) return "`args` must be a JSON object";
+    if (msg.args === null || typeof msg.args !== "object" || Array.isArray(msg.args)) return ["bad_request", "`args` must be a JSON object"];
   }
   return null;
 }
@@ -567,7 +568,7 @@ let shuttingDown = false;
 async function handle(msg) {
   const problem = validate(msg);
   if (problem) {
-    send(errorMsg(Number.isInteger(msg.id) ? msg.id : null, msg.type === "call" && !OPERATIONS.includes(msg.op) ? "unknown_op" : "bad_request", problem));
+    send(errorMsg(Number.isInteger(msg.id) ? msg.id : null, problem[0], problem[1]));
     return;
   }
   const prev = queues.get(msg.actor) || ready;
@@ -655,7 +656,13 @@ const bundling = buildBundle().then((b) => {
 let helloDone = false;
 let ready = null; // resolves when the hello is answered; requests that arrive earlier wait for it
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-rl.on("line", async (line) => {
+// Lines are dispatched in order (the hello is answered before anything that follows it); the
+// calls themselves then run concurrently.
+let lineChain = Promise.resolve();
+rl.on("line", (line) => {
+  lineChain = lineChain.then(() => onLine(line));
+});
+async function onLine(line) {
   if (!line.trim()) return;
   let msg;
   try {
@@ -716,11 +723,11 @@ rl.on("line", async (line) => {
     default:
       send(errorMsg(Number.isInteger(msg.id) ? msg.id : null, "bad_request", `unknown message type ${JSON.stringify(msg.type)}`));
   }
-});
+}
 // stdin closed: the harness is done (or gone). Answer what is in flight (at most 5 s more), then
 // close the browser and exit: never outlive the harness.
 rl.on("close", async () => {
   const hello = ready ? ready.catch(() => {}) : Promise.resolve();
-  await Promise.race([hello.then(() => Promise.allSettled([...inflight])), new Promise((res) => setTimeout(res, 5000))]);
+  await Promise.race([lineChain.then(() => hello).then(() => Promise.allSettled([...inflight])), new Promise((res) => setTimeout(res, 5000))]);
   shutdown(0);
 });
