@@ -418,6 +418,13 @@ def main():
     call("E2", "customer-create-upper-case-twin-200", "POST", "/store/customers", 200, {"email": email.upper()},
          headers=pkh(b["token"]), schema="StoreCustomerRes", note="A second customer next to the lower-case one.")
 
+    _, b, _ = call("A1", "login-for-address-200", "POST", LOGIN, 200, {"email": mixed, "password": PASSWORD}, schema="AuthTokenRes")
+    call("A1", "address-create-200", "POST", ME + "/addresses", 200,
+         {"first_name": "Ada", "last_name": "Lovelace", "address_1": "12 St James's Square", "city": "London",
+          "postal_code": "SW1Y 4JH", "country_code": "gb"},
+         headers=pkh(b["token"]), schema="StoreCustomerRes", note="Shows the shape of `addresses[]`.")
+    call("A1", "me-with-address-200", "GET", ME, 200, headers=pkh(b["token"]), schema="StoreCustomerRes")
+
     section = "Providers, CORS, MFA"
     call("X2", "providers-200", "GET", "/auth/customer/providers", 200, schema="AuthProvidersRes")
     call("X1", "cors-preflight-allowed-204", "OPTIONS", LOGIN, 204,
