@@ -4,7 +4,7 @@ and record every exchange (stdlib only; no network beyond MEDUSA_V2_URL).
 
     eval "$(tests/targets/medusa-v2/up)" && tests/targets/medusa-v2/capture.py
 
-Writes
+Writes (into $MEDUSA_V2_SAMPLES_DIR, default samples/)
   samples/transcript.json  every request/response pair, secrets replaced by `***`
   samples/transcript.md    the same, readable, one section per contract clause
   samples/<name>.json      the redacted JSON body of each exchange that has a schema
@@ -33,7 +33,8 @@ EVENTS = os.environ["MEDUSA_V2_EVENTS"]
 ADMIN_EMAIL = os.environ["MEDUSA_V2_ADMIN_EMAIL"]
 ADMIN_PASSWORD = os.environ["MEDUSA_V2_ADMIN_PASSWORD"]
 RAW = os.path.join(os.environ.get("MEDUSA_V2_STATE_DIR", os.path.join(HERE, ".state")), "samples-raw")
-OUT = os.path.join(HERE, "samples")
+# MEDUSA_V2_SAMPLES_DIR: write elsewhere (e.g. in CI, to leave the committed samples alone).
+OUT = os.environ.get("MEDUSA_V2_SAMPLES_DIR", os.path.join(HERE, "samples"))
 
 STAMP = time.strftime("%Y%m%d%H%M%S", time.gmtime())
 PASSWORD = "sample-password-1"
