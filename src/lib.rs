@@ -33,6 +33,7 @@ pub mod scenario;
 pub mod server;
 pub mod source;
 pub mod specs;
+pub mod suggest;
 pub mod template;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).

@@ -1948,7 +1948,7 @@ async fn snapshot_junit_and_json() {
     let parsed: Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(
         parsed["summary"],
-        json!({"passed": 1, "failed": 1, "known_bugs": 0, "skipped": 1})
+        json!({"passed": 1, "failed": 1, "known_bugs": 0, "skipped": 1, "not_applicable": 0})
     );
     insta::with_settings!({filters => snapshot_filters()}, {
         insta::assert_snapshot!("junit", xml);
