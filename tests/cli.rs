@@ -202,6 +202,24 @@ const BAD: &[(&str, &str, &str, &str)] = &[
         "invalid u32",
     ),
     (
+        "bad-retry-interval.yaml",
+        "name: t\nsteps:\n  - get_session: {}\n    retry: {times: 2, interval: soon}\n",
+        ":4:33",
+        "`soon` is not a duration",
+    ),
+    (
+        "status-out-of-range.yaml",
+        "name: t\nsteps:\n  - get_session: {}\n    expect: {status: 70000}\n",
+        ":4:22",
+        "`status` is a code from 100 to 599",
+    ),
+    (
+        "status-list-out-of-range.yaml",
+        "name: t\nsteps:\n  - get_session: {}\n    expect: {status: [200, 99]}\n",
+        ":4:22",
+        "`status` is a code from 100 to 599",
+    ),
+    (
         "unknown-schema.yaml",
         "name: t\nsteps:\n  - get_session: {}\n    expect: {schema: StoreAuthResp}\n",
         ":4:22",
@@ -490,7 +508,10 @@ async fn a_selection_that_leaves_nothing_exits_5_naming_the_selector() {
             &["store_auth::exists", "--skip", "exists"],
             "--skip exists left out every selected scenario",
         ),
-        (&["--ignored"], "--ignored: no selected scenario is marked ignored"),
+        (
+            &["--ignored"],
+            "--ignored: no selected scenario is marked ignored",
+        ),
         (
             &["--skip-tag", "authenticate", "--tag", "authenticate"],
             "--skip-tag authenticate left out every selected scenario",
@@ -537,7 +558,11 @@ async fn skips_for_a_missing_input_fail_under_ci_and_not_applicable_never_does()
     // Not applicable (an https-only scenario on an http target) never trips --fail-on-skip.
     let o = cli_env(run(&[]), &[("CI", "true")]).await;
     assert_eq!(o.code, 0, "{}", o.all());
-    assert!(o.stdout.contains("not applicable to this target:"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("not applicable to this target:"),
+        "{}",
+        o.stdout
+    );
     assert!(
         o.stdout
             .contains("1 passed, 0 failed, 0 skipped, 1 not applicable"),
@@ -553,7 +578,11 @@ async fn skips_for_a_missing_input_fail_under_ci_and_not_applicable_never_does()
     ] {
         let o = cli_env(run(&flags), &env).await;
         assert_eq!(o.code, 1, "{flags:?} {env:?}: {}", o.all());
-        assert!(o.stdout.contains("skipped (an input is missing):"), "{}", o.stdout);
+        assert!(
+            o.stdout.contains("skipped (an input is missing):"),
+            "{}",
+            o.stdout
+        );
         assert!(o.stdout.contains("MC_CLI_TEST_UNSET"), "{}", o.stdout);
         assert!(o.stderr.contains("--fail-on-skip is on"), "{}", o.stderr);
     }
@@ -623,5 +652,9 @@ async fn libtest_flags_are_validated_by_clap() {
     ]))
     .await;
     assert_eq!(o.code, 0, "{}", o.all());
-    assert!(o.stdout.contains("store_auth::exists::unknown"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("store_auth::exists::unknown"),
+        "{}",
+        o.stdout
+    );
 }
