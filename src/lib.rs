@@ -16,7 +16,6 @@ pub mod embedded;
 pub mod error;
 pub mod event;
 pub mod expect;
-pub mod fault;
 pub mod harness;
 pub mod http;
 pub mod import_curl;
