@@ -8,6 +8,7 @@
 
 pub mod actor;
 pub mod background;
+pub mod bound;
 pub mod capture;
 pub mod curl;
 pub mod diagnostic;

@@ -427,6 +427,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
                 ));
                 report.steps.push(s);
                 report.status = Status::Failed;
+                report.bound();
                 return report;
             }
         }
@@ -500,6 +501,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
             .iter_mut()
             .for_each(|f| f.message = st.redactor.text(&f.message));
     }
+    report.bound();
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }

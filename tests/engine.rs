@@ -1975,3 +1975,43 @@ fn snapshot_lint_error() {
     .unwrap_err();
     insta::assert_snapshot!("lint_wrong_type", bad_yaml.render_plain());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_response_renders_a_bounded_failure_in_every_report() {
+    let server = MockServer::start().await;
+    Mock::given(path("/huge"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-huge", "h".repeat(200 * 1024).as_str())
+                .set_body_string(format!("{{\"big\":\"{}\"}}", "b".repeat(1024 * 1024))),
+        )
+        .mount(&server)
+        .await;
+    let r = run_yaml(
+        &server.uri(),
+        "name: t\nsteps:\n  - name: huge\n    request: {method: GET, path: /huge}\n    expect:\n      status: 500\n      json:\n        $.big: small\n",
+    )
+    .await;
+    assert_eq!(r.status, Status::Failed, "{}", explain(&r));
+    let human = human::failure(&r, false);
+    let junit = junit::render(std::slice::from_ref(&r));
+    let json = json_report::render(std::slice::from_ref(&r), "http://127.0.0.1:1", 1);
+    for (name, text) in [("human", &human), ("junit", &junit), ("json", &json)] {
+        assert!(text.len() < 8 * 1024, "{name}: {} bytes", text.len());
+        assert!(
+            text.contains("bytes cut]"),
+            "{name} says what was cut:\n{text}"
+        );
+    }
+    // The expectations themselves saw the whole response.
+    assert!(human.contains("failed: status"), "{human}");
+    let resp = r.steps[0].response.as_ref().unwrap();
+    assert!(resp.truncated);
+    assert!(
+        resp.headers.iter().any(
+            |(k, v)| k == "x-huge" && v.ends_with(&format!("[{} bytes cut]", 200 * 1024 - 256))
+        ),
+        "{:?}",
+        resp.headers
+    );
+}
