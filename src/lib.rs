@@ -31,6 +31,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod sessions;
 pub mod source;
 pub mod specs;
 pub mod suggest;
