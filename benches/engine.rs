@@ -752,7 +752,13 @@ fn server_soak(t: &mut Table) {
                 mid = (server.session_count(), status_kb("VmRSS:"));
             }
         }
-        (mid.0, server.session_count(), mid.1, status_kb("VmRSS:"), failed)
+        (
+            mid.0,
+            server.session_count(),
+            mid.1,
+            status_kb("VmRSS:"),
+            failed,
+        )
     });
     t.row(
         "f) reference server: sessions held after 100,000 / 200,000 anonymous requests",

@@ -97,7 +97,8 @@ fn libtest_args(opts: &RunOptions) -> Arguments {
 }
 
 /// The name filters (FILTER with `--exact`, `--skip`, `--ignored`) must leave something: says
-/// which one selected nothing.
+/// which one selected nothing. `--list --ignored` listing nothing is an answer, not an error:
+/// test runners (nextest) ask it to learn which tests are ignored.
 fn check_name_selection(args: &Arguments, trials: &[Trial]) -> Result<(), Error> {
     let left = |a: &Arguments| trials.iter().filter(|t| !a.is_filtered_out(t)).count();
     let only_filter = Arguments {
@@ -133,7 +134,7 @@ fn check_name_selection(args: &Arguments, trials: &[Trial]) -> Result<(), Error>
             vec![],
         ));
     }
-    if args.ignored && left(args) == 0 {
+    if args.ignored && !args.list && left(args) == 0 {
         return Err(nothing_selected(
             Selector::Ignored,
             "--ignored: no selected scenario is marked ignored".into(),

@@ -62,7 +62,8 @@ impl Sessions {
                 if self.map.len() >= self.cap {
                     self.make_room(now);
                 }
-                self.map.insert(sid.to_string(), Entry { customer, expires });
+                self.map
+                    .insert(sid.to_string(), Entry { customer, expires });
             }
         }
     }

@@ -509,10 +509,6 @@ async fn a_selection_that_leaves_nothing_exits_5_naming_the_selector() {
             "--skip exists left out every selected scenario",
         ),
         (
-            &["--ignored"],
-            "--ignored: no selected scenario is marked ignored",
-        ),
-        (
             &["--skip-tag", "authenticate", "--tag", "authenticate"],
             "--skip-tag authenticate left out every selected scenario",
         ),
@@ -528,6 +524,25 @@ async fn a_selection_that_leaves_nothing_exits_5_naming_the_selector() {
             assert_no_panic(&o);
         }
     }
+    let o = cli(args(&["run", "scenarios/store-auth", "--ignored"])).await;
+    assert_eq!(o.code, 5, "{}", o.all());
+    assert!(
+        o.stderr
+            .contains("--ignored: no selected scenario is marked ignored"),
+        "{}",
+        o.stderr
+    );
+    // Test runners (nextest) list the ignored tests: none is an answer, not an error.
+    let o = cli(args(&[
+        "list",
+        "scenarios/store-auth",
+        "--ignored",
+        "--format",
+        "terse",
+    ]))
+    .await;
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert_eq!(o.stdout.trim(), "", "{}", o.stdout);
     let dir = tempfile::tempdir().unwrap();
     let o = cli(args(&["list", &p(dir.path())])).await;
     assert_eq!(o.code, 5, "{}", o.all());
