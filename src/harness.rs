@@ -165,7 +165,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         let _ = libtest_mimic::run(&args, trials);
         return Ok(ExitCode::Success);
     }
-    check_name_selection(&args, &trials(&scenarios, 1, None, false))?;
+    check_name_selection(&args, &trials(&scenarios, repeat, None, false))?;
 
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
