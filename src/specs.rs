@@ -172,18 +172,9 @@ impl Specs {
 
     /// A "did you mean" for an unknown schema name.
     pub fn suggest(&self, name: &str) -> String {
-        let best = self
-            .names()
-            .map(|n| {
-                (
-                    strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()),
-                    n,
-                )
-            })
-            .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
-        match best {
-            Some((s, n)) if s > 0.8 => format!("did you mean `{n}`?"),
-            _ => format!(
+        match crate::suggest::did_you_mean(name, self.names()) {
+            Some(hint) => hint,
+            None => format!(
                 "known schemas: {}",
                 self.names().collect::<Vec<_>>().join(", ")
             ),
