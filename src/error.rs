@@ -15,6 +15,9 @@ pub enum ExitCode {
     Unreachable = 3,
     /// A bug in medusa-conform itself.
     Internal = 4,
+    /// The client driver failed: did not start, spoke another protocol version, printed
+    /// garbage, hung or died (driver mode).
+    DriverFailed = 6,
 }
 
 impl ExitCode {
@@ -46,6 +49,9 @@ pub enum Error {
     /// Something that should not happen.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The client driver failed (driver mode).
+    #[error("{0}")]
+    Driver(crate::driver::DriverError),
 }
 
 fn render_all(ds: &[Diagnostic]) -> String {
@@ -64,6 +70,7 @@ impl Error {
             Error::Invalid(_) | Error::Usage(_) | Error::Io { .. } => ExitCode::InvalidInput,
             Error::Unreachable { .. } => ExitCode::Unreachable,
             Error::Internal(_) => ExitCode::Internal,
+            Error::Driver(_) => ExitCode::DriverFailed,
         }
     }
 

@@ -13,6 +13,9 @@ pub enum Status {
     Skipped,
     /// A `known_bug` scenario whose bug still reproduces.
     KnownBug,
+    /// Cannot run in this mode: through a client (a raw request, a forged bearer…) or,
+    /// for `requires: {driver: true}`, without one. Counted apart from skips.
+    NotApplicable,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -113,12 +113,17 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
     let client = crate::http::client(&opts.client)?;
     rt.block_on(crate::http::probe(&client, &target_url))?;
+    let driver = match &opts.driver {
+        Some(spec) => Some(crate::driver::start_for_run(&rt, spec, &target)?),
+        None => None,
+    };
     let ctx = Arc::new(Context {
         client,
         target: target_url,
         env: Arc::new(opts.env.clone()),
         cli_vars: opts.vars.clone(),
         seed,
+        driver: driver.clone(),
     });
     eprintln!(
         "medusa-conform: {} scenario(s) against {target}, seed {seed}",
@@ -131,6 +136,10 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         Some((rt.clone(), ctx.clone(), reports.clone())),
     );
     let conclusion = libtest_mimic::run(&args, trials);
+    let driver_failure = driver.and_then(|d| {
+        rt.block_on(d.shutdown());
+        d.failure()
+    });
     drop(server);
     let mut reports = std::mem::take(&mut *reports.lock().unwrap_or_else(|e| e.into_inner()));
     reports.sort_by(|a, b| (a.name.as_str(), a.iteration).cmp(&(b.name.as_str(), b.iteration)));
@@ -138,6 +147,9 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         print!("{}", crate::report::human::summary(&reports, seed, &target));
     }
     write_reports(&opts, &reports, &target, seed)?;
+    if let Some(e) = driver_failure {
+        return Err(Error::Driver(e));
+    }
     let failed = conclusion.has_failed() || reports.iter().any(|r| r.status == Status::Failed);
     Ok(if failed {
         ExitCode::Failed
@@ -199,7 +211,7 @@ fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>)
                     .map_err(|_| Failed::from("the scenario's task panicked"))?;
                 let outcome = match report.status {
                     Status::Passed => Ok(Completion::Completed),
-                    Status::Skipped | Status::KnownBug => Ok(Completion::ignored_with(
+                    Status::Skipped | Status::KnownBug | Status::NotApplicable => Ok(Completion::ignored_with(
                         report.note.clone().unwrap_or_default(),
                     )),
                     Status::Failed => {

@@ -11,6 +11,7 @@ pub mod background;
 pub mod capture;
 pub mod curl;
 pub mod diagnostic;
+pub mod driver;
 pub mod duration;
 pub mod embedded;
 pub mod error;

@@ -73,6 +73,15 @@ struct RunArgs {
     format: Option<String>,
     #[arg(long)]
     color: Option<String>,
+    /// Run client operations through a driver process: --driver 'CMD ARGS' (see docs/driver-protocol.md).
+    #[arg(long, value_name = "CMD ARGS")]
+    driver: Option<String>,
+    /// Run through a shipped client driver: medusa-js (drivers/medusa-js; MEDUSA_CONFORM_DRIVERS overrides where drivers/ is).
+    #[arg(long, value_name = "NAME")]
+    client: Option<String>,
+    /// The client build under test, for --client: a package directory or an `npm pack` tarball.
+    #[arg(long, value_name = "PATH")]
+    client_package: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -147,6 +156,17 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
             .ok_or_else(|| Error::Usage(format!("--var `{v}`: write NAME=VALUE")))?;
         vars.push((k.to_string(), val.to_string()));
     }
+    let driver = medusa_conform::driver::resolve(&medusa_conform::driver::DriverChoice {
+        command: a.driver,
+        client: a.client,
+        client_package: a.client_package,
+        drivers_dir: std::env::var_os("MEDUSA_CONFORM_DRIVERS").map(PathBuf::from),
+        search_from: paths
+            .iter()
+            .cloned()
+            .chain(std::env::current_dir().ok())
+            .collect(),
+    })?;
     Ok(RunOptions {
         target: a.target.filter(|t| !t.is_empty()),
         paths,
@@ -174,6 +194,7 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         quiet: a.quiet || a.format.as_deref() == Some("terse"),
         format_json: a.format.as_deref() == Some("json"),
         color: a.color,
+        driver,
     })
 }
 

@@ -32,4 +32,6 @@ pub struct RunOptions {
     pub quiet: bool,
     pub format_json: bool,
     pub color: Option<String>,
+    /// Driver mode: run client operations through this driver process (`--driver`, `--client`).
+    pub driver: Option<crate::driver::DriverSpec>,
 }

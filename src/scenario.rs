@@ -84,6 +84,9 @@ pub struct Requires {
     /// production deployment over https, and their cookies differ).
     #[serde(default)]
     pub scheme: Option<Spanned<String>>,
+    /// `true`: the scenario checks what a client library does, and needs a driver.
+    #[serde(default)]
+    pub driver: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,6 +183,9 @@ pub struct ExpectDoc {
     pub schema: Option<Spanned<String>>,
     #[serde(default)]
     pub jwt: Option<Spanned<JwtExpectDoc>>,
+    /// What the client put on the wire: method, path, cookie, bearer, body_keys.
+    #[serde(default)]
+    pub sent: Option<SValue>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -117,6 +117,7 @@ pub struct Counts {
     pub failed: usize,
     pub known_bugs: usize,
     pub skipped: usize,
+    pub not_applicable: usize,
 }
 
 pub fn counts(reports: &[ScenarioReport]) -> Counts {
@@ -127,6 +128,7 @@ pub fn counts(reports: &[ScenarioReport]) -> Counts {
             Status::Failed => c.failed += 1,
             Status::KnownBug => c.known_bugs += 1,
             Status::Skipped => c.skipped += 1,
+            Status::NotApplicable => c.not_applicable += 1,
         }
     }
     c
@@ -156,6 +158,16 @@ pub fn summary(reports: &[ScenarioReport], seed: u64, target: &str) -> String {
             let _ = writeln!(out, "  {}: {}", r.name, r.note.as_deref().unwrap_or(""));
         }
     }
+    let not_applicable: Vec<&ScenarioReport> = reports
+        .iter()
+        .filter(|r| r.status == Status::NotApplicable)
+        .collect();
+    if !not_applicable.is_empty() {
+        let _ = writeln!(out, "\nnot applicable in this mode (not run, not passed):");
+        for r in not_applicable {
+            let _ = writeln!(out, "  {}: {}", r.name, r.note.as_deref().unwrap_or(""));
+        }
+    }
     let _ = writeln!(
         out,
         "\ntarget {target}, seed {seed} (replay with --seed {seed})"
@@ -175,5 +187,9 @@ pub fn summary(reports: &[ScenarioReport], seed: u64, target: &str) -> String {
         c.failed,
         c.skipped
     );
+    if c.not_applicable > 0 {
+        out.pop();
+        let _ = writeln!(out, ", {} not applicable", c.not_applicable);
+    }
     out
 }
