@@ -32,6 +32,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod server_cors;
 pub mod source;
 pub mod specs;
 pub mod template;

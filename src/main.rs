@@ -102,6 +102,9 @@ struct ServeArgs {
     /// Not Medusa's behaviour: logout revokes bearer tokens (medusajs/medusa#5930 fixed).
     #[arg(long)]
     revoke_tokens_on_logout: bool,
+    /// Medusa's store_cors: allowed origins, comma-separated (default http://localhost:8000,http://localhost).
+    #[arg(long, value_name = "LIST")]
+    store_cors: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -254,6 +257,7 @@ fn main() {
                 cookie_secret: a.cookie_secret,
                 production: a.production,
                 revoke_tokens_on_logout: a.revoke_tokens_on_logout,
+                store_cors: a.store_cors,
             })
             .map(|()| ExitCode::Success)
         }

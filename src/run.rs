@@ -179,7 +179,10 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
             .as_deref()
             .map(|b| cut(&st.redactor.text(b), REPORT_BODY).0),
     };
-    rep.curl = Some(crate::curl::command(&request));
+    // Through a driver the client builds the request: no curl replays it.
+    if ctx.driver.is_none() || step.op.client_op().is_none() {
+        rep.curl = Some(crate::curl::command(&request));
+    }
     rep.request = Some(request);
     let method =
         reqwest::Method::from_bytes(prepared.method.as_bytes()).unwrap_or(reqwest::Method::GET);
