@@ -137,7 +137,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     );
     let conclusion = libtest_mimic::run(&args, trials);
     let driver_failure = driver.and_then(|d| {
-        rt.block_on(d.shutdown());
+        let _ = rt.block_on(d.shutdown());
         d.failure()
     });
     drop(server);

@@ -118,6 +118,22 @@ enum ImportCmd {
 }
 
 #[derive(Subcommand)]
+enum DriverCmd {
+    /// Start a driver, run the handshake and a short script of calls, and list what it gets
+    /// wrong about the protocol (docs/driver-protocol.md).
+    Check {
+        /// The driver's command line, e.g. 'python3 drivers/python/driver.py'.
+        command: String,
+        /// Run the calls against this server (default: a fresh embedded reference server).
+        #[arg(long)]
+        target: Option<String>,
+        /// Directory holding driver/protocol.schema.json.
+        #[arg(long, default_value = "specs")]
+        specs: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
     /// Run scenarios against a target.
     Run(RunArgs),
@@ -132,6 +148,9 @@ enum Cmd {
     Import(ImportCmd),
     /// Serve the embedded reference Medusa Store Auth API.
     Serve(ServeArgs),
+    /// Client drivers (driver mode).
+    #[command(subcommand)]
+    Driver(DriverCmd),
 }
 
 fn options(a: RunArgs) -> Result<RunOptions, Error> {
@@ -249,6 +268,12 @@ fn main() {
             Ok(ExitCode::Success)
         }
         Cmd::Import(ImportCmd::Curl { command }) => import_curl(command),
+        Cmd::Driver(DriverCmd::Check {
+            command,
+            target,
+            specs,
+        }) => medusa_conform::driver::DriverSpec::from_command_line(&command)
+            .and_then(|spec| medusa_conform::driver::check::run(&spec, target, &specs)),
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,

@@ -234,10 +234,16 @@ impl Driver {
     }
 
     /// Sends `shutdown`, gives the driver 5 s to exit, then kills what is left of its tree.
-    pub async fn shutdown(&self) {
+    /// Whether it exited by itself in time.
+    pub async fn shutdown(&self) -> bool {
         let line = serde_json::to_string(&Outgoing::Shutdown).unwrap_or_default();
         let _ = self.process.notify(line).await;
-        self.process.stop(Duration::from_secs(5)).await;
+        self.process.stop(Duration::from_secs(5)).await
+    }
+
+    /// Masks the secrets this driver has seen.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor.text(text)
     }
 
     /// Kills the driver's tree now (Ctrl-C).

@@ -5,6 +5,7 @@
 //! which scenarios a client API can express, and [`check`] is `medusa-conform driver check`.
 
 pub mod applicable;
+pub mod check;
 pub mod client;
 pub mod process;
 pub mod protocol;

@@ -241,7 +241,7 @@ impl Process {
 
     /// Asks the driver to stop: closes its stdin, waits up to `grace` for it to exit, then
     /// terminates whatever of its tree is left.
-    pub async fn stop(&self, grace: Duration) {
+    pub async fn stop(&self, grace: Duration) -> bool {
         self.stdin.lock().await.take();
         let exited = async {
             loop {
@@ -258,8 +258,9 @@ impl Process {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         };
-        let _ = tokio::time::timeout(grace, exited).await;
+        let in_time = tokio::time::timeout(grace, exited).await.is_ok();
         self.terminate(Duration::from_millis(500));
+        in_time
     }
 
     /// SIGTERM to the driver's group and every descendant, then SIGKILL to what is left after
