@@ -30,6 +30,8 @@ pub struct KnownBug {
     pub reason: String,
     pub url: String,
     pub step: Option<String>,
+    /// Only through a driver for this client library (see `KnownBugDoc::client`).
+    pub client: Option<String>,
 }
 
 /// A scenario ready to run.
@@ -849,6 +851,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             reason: k.value.reason.clone(),
             url,
             step: k.value.step.as_ref().map(|s| s.value.clone()),
+            client: k.value.client.clone(),
         }
     });
     let requires_scheme = d

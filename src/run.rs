@@ -366,7 +366,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         duration_ms: 0,
         seed: ctx.seed,
         iteration,
-        known_bug: sc.known_bug.as_ref().map(|k| KnownBugReport {
+        known_bug: known_bug(sc, ctx).map(|k| KnownBugReport {
             issue: k.issue.clone(),
             url: k.url.clone(),
             reason: k.reason.clone(),
@@ -515,7 +515,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
     } else {
         Status::Passed
     };
-    if let Some(k) = &sc.known_bug {
+    if let Some(k) = known_bug(sc, ctx) {
         judge_known_bug(&mut report, k);
     }
     // Secrets learned late (e.g. a token captured in the last step) are masked everywhere; a
@@ -547,6 +547,18 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
+}
+
+/// The scenario's known bug, if it applies to this run: a client library's bug only through a
+/// driver for that client.
+fn known_bug<'a>(sc: &'a Scenario, ctx: &Context) -> Option<&'a crate::plan::KnownBug> {
+    sc.known_bug.as_ref().filter(|k| match &k.client {
+        None => true,
+        Some(c) => ctx
+            .driver
+            .as_ref()
+            .is_some_and(|d| d.hello.client.name == *c),
+    })
 }
 
 /// Driver mode: a driver that does not offer an operation the scenario uses cannot run it.

@@ -99,6 +99,10 @@ pub struct KnownBugDoc {
     /// The step in which the bug must show itself.
     #[serde(default)]
     pub step: Option<Spanned<String>>,
+    /// A client library's bug: applies only when run through a driver whose client has this
+    /// name (e.g. `@medusajs/medusa-js`); elsewhere the scenario is judged as usual.
+    #[serde(default)]
+    pub client: Option<String>,
 }
 
 /// One step: exactly one operation plus what to send, expect and capture.
