@@ -82,6 +82,9 @@ struct RunArgs {
     /// The client build under test, for --client: a package directory or an `npm pack` tarball.
     #[arg(long, value_name = "PATH")]
     client_package: Option<PathBuf>,
+    /// Seconds to wait for each driver answer before the driver counts as hung (default 30).
+    #[arg(long, value_name = "SECS")]
+    driver_timeout: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -188,7 +191,13 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
             .cloned()
             .chain(std::env::current_dir().ok())
             .collect(),
-    })?;
+    })?
+    .map(|mut d| {
+        if let Some(s) = a.driver_timeout {
+            d.call_timeout = std::time::Duration::from_secs(s.max(1));
+        }
+        d
+    });
     Ok(RunOptions {
         target: a.target.filter(|t| !t.is_empty()),
         paths,

@@ -73,6 +73,7 @@ fn main() {
                 env: env.clone(),
                 cli_vars: vec![],
                 seed,
+                driver: None,
             });
             harness::run_all(scenarios.clone(), ctx, 16).await
         })

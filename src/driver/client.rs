@@ -71,7 +71,12 @@ impl Driver {
         let hello = Outgoing::Hello {
             protocol: PROTOCOL_VERSION,
             target: target.to_string(),
-            options: spec.options.clone(),
+            options: {
+                let mut o = spec.options.clone();
+                o.entry("call_timeout_ms")
+                    .or_insert(Value::from(spec.call_timeout.as_millis() as u64));
+                o
+            },
         };
         let line = serde_json::to_string(&hello).unwrap_or_default();
         let answer = match process

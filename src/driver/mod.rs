@@ -178,6 +178,11 @@ pub fn resolve(choice: &DriverChoice) -> Result<Option<DriverSpec>, crate::error
             )));
         }
         let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        // The shipped driver takes it as an argument; every driver also finds it in the hello.
+        if choice.client.is_some() {
+            spec.args.push("--client-package".into());
+            spec.args.push(abs.display().to_string());
+        }
         spec.options.insert(
             "client_package".into(),
             Value::String(abs.display().to_string()),
