@@ -255,3 +255,37 @@ fn driver_check_catches_a_client_that_forgets_the_token() {
         "{t}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_driver_and_everything_it_started() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medusa-conform"))
+        .args([
+            "run",
+            "--driver",
+            &format!("{} --tag ctrl-c-test", fixture("hang-on-get_session")),
+            "scenarios/store-auth/get-session/by-cookie.yaml",
+        ])
+        .current_dir(root())
+        .env_remove("MEDUSA_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the driver hangs on the call.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let out = Command::new("pgrep").args(["-f", "ctrl-c-test"]).output().unwrap();
+        if String::from_utf8_lossy(&out.stdout).lines().count() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted; the driver and its processes were stopped"), "{err}");
+    none_left("ctrl-c-test");
+}

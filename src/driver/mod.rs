@@ -243,17 +243,34 @@ pub fn start_for_run(
         d.hello.client.version
     );
     let weak = std::sync::Arc::downgrade(&d);
+    // Registered now (not when the task is first polled), so no signal slips past.
+    let signals = rt.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    });
     rt.spawn(async move {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
+        let (mut int, mut term) = signals;
+        let int = async {
+            match int.as_mut() {
+                Some(s) => {
                     s.recv().await;
                 }
-                Err(_) => std::future::pending::<()>().await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
         };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = int => {}
             _ = term => {}
         }
         if let Some(d) = weak.upgrade() {
