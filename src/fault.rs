@@ -50,6 +50,9 @@ pub enum Fault {
     HtmlErrorsAsJson,
     NotFoundTo401,
     RegistrationNoLogin,
+    /// CORS answered with `Access-Control-Allow-Origin: *` and no credentials (browsers then
+    /// refuse every credentialed store call).
+    CorsWildcard,
 }
 
 impl Fault {
@@ -89,6 +92,7 @@ impl Fault {
         Fault::HtmlErrorsAsJson,
         Fault::NotFoundTo401,
         Fault::RegistrationNoLogin,
+        Fault::CorsWildcard,
     ];
 
     pub fn name(self) -> &'static str {
@@ -129,6 +133,7 @@ impl Fault {
             Fault::HtmlErrorsAsJson => "html-errors-as-json",
             Fault::NotFoundTo401 => "not-found-to-401",
             Fault::RegistrationNoLogin => "registration-no-login",
+            Fault::CorsWildcard => "cors-wildcard",
         }
     }
 
@@ -440,6 +445,12 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
     match p.fault {
         Fault::DropSetCookie => {
             out_headers.remove("set-cookie");
+        }
+        Fault::CorsWildcard => {
+            if out_headers.remove("access-control-allow-origin").is_some() {
+                out_headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+            }
+            out_headers.remove("access-control-allow-credentials");
         }
         Fault::RegistrationNoLogin if method == Method::POST && path == "/store/customers" => {
             out_headers.remove("set-cookie");

@@ -211,9 +211,9 @@ fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>)
                     .map_err(|_| Failed::from("the scenario's task panicked"))?;
                 let outcome = match report.status {
                     Status::Passed => Ok(Completion::Completed),
-                    Status::Skipped | Status::KnownBug | Status::NotApplicable => Ok(Completion::ignored_with(
-                        report.note.clone().unwrap_or_default(),
-                    )),
+                    Status::Skipped | Status::KnownBug | Status::NotApplicable => Ok(
+                        Completion::ignored_with(report.note.clone().unwrap_or_default()),
+                    ),
                     Status::Failed => {
                         Err(Failed::from(crate::report::human::failure(&report, false)))
                     }

@@ -74,7 +74,9 @@ impl Sent {
             url: url.to_string(),
             cookie: headers.iter().any(|(k, _)| k == "cookie"),
             bearer: headers.iter().any(|(k, v)| {
-                k == "authorization" && v.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+                k == "authorization"
+                    && v.get(..7)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
             }),
             body_keys: body
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())

@@ -145,7 +145,8 @@ mod tests {
 
     #[test]
     fn origins_match_like_the_cors_package() {
-        let c = StoreCors::parse("http://localhost:8000,/^https:\\/\\/.*\\.shop\\.example$/,http://a");
+        let c =
+            StoreCors::parse("http://localhost:8000,/^https:\\/\\/.*\\.shop\\.example$/,http://a");
         assert!(c.allows("http://localhost:8000"));
         assert!(!c.allows("http://localhost:8000/"));
         assert!(!c.allows("http://localhost"));

@@ -4,6 +4,9 @@
 //! no process left), clients that break the contract (the client pack catches them), and
 //! `driver check`. These fakes test the ENGINE's logic, not a real client library.
 
+mod common;
+
+use medusa_conform::specs::Specs;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -55,8 +58,14 @@ fn store_auth_through_a_correct_driver_passes_with_the_not_applicable_listed() {
     let o = mc(&["run", "--driver", &cmd, "scenarios/store-auth"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
-    assert!(t.contains("medusa-conform: driver http-fixture 0.0.1 (protocol 1)"), "{t}");
-    assert!(t.contains("not applicable in this mode (not run, not passed):"), "{t}");
+    assert!(
+        t.contains("medusa-conform: driver http-fixture 0.0.1 (protocol 1)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("not applicable in this mode (not run, not passed):"),
+        "{t}"
+    );
     // Each reason names the step, its location and what a client cannot do.
     assert!(
         t.contains("store_auth::get_session::garbage_token: not applicable through a client: step `session with a garbage bearer` (scenarios/store-auth/get-session/garbage-token.yaml:8:5) uses a given or forged `bearer:`"),
@@ -91,7 +100,10 @@ fn the_client_pack_passes_through_a_correct_client() {
     let o = mc(&["run", "--driver", FIXTURE, "scenarios/client"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
-    assert!(t.contains("medusa-conform: 7 passed, 0 failed, 0 skipped"), "{t}");
+    assert!(
+        t.contains("medusa-conform: 7 passed, 0 failed, 0 skipped"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -99,7 +111,11 @@ fn a_client_that_does_not_attach_the_token_is_caught() {
     let o = mc(&["run", "--driver", &fixture("no-bearer"), "scenarios/client"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
-    assert!(t.contains("client::token_attached ... FAILED") || t.contains("---- client::token_attached ----"), "{t}");
+    assert!(
+        t.contains("client::token_attached ... FAILED")
+            || t.contains("---- client::token_attached ----"),
+        "{t}"
+    );
     assert!(t.contains("sent bearer"), "{t}");
 }
 
@@ -241,7 +257,10 @@ for line in sys.stdin:
     let t = text(&o);
     assert_eq!(o.status.code(), Some(6), "{t}");
     assert!(t.contains("unknown message type `ok`"), "{t}");
-    assert!(t.contains("  the driver wrote: `{\"type\": \"ok\", \"id\": 1"), "{t}");
+    assert!(
+        t.contains("  the driver wrote: `{\"type\": \"ok\", \"id\": 1"),
+        "{t}"
+    );
     assert!(!t.contains("driver check: passed"), "{t}");
 }
 
@@ -258,7 +277,7 @@ fn driver_check_catches_a_client_that_forgets_the_token() {
 
 #[test]
 fn ctrl_c_stops_the_driver_and_everything_it_started() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_medusa-conform"))
+    let child = Command::new(env!("CARGO_BIN_EXE_medusa-conform"))
         .args([
             "run",
             "--driver",
@@ -274,7 +293,10 @@ fn ctrl_c_stops_the_driver_and_everything_it_started() {
     // Wait until the driver hangs on the call.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::time::Instant::now() < deadline {
-        let out = Command::new("pgrep").args(["-f", "ctrl-c-test"]).output().unwrap();
+        let out = Command::new("pgrep")
+            .args(["-f", "ctrl-c-test"])
+            .output()
+            .unwrap();
         if String::from_utf8_lossy(&out.stdout).lines().count() >= 2 {
             break;
         }
@@ -286,6 +308,89 @@ fn ctrl_c_stops_the_driver_and_everything_it_started() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted; the driver and its processes were stopped"), "{err}");
+    assert!(
+        err.contains("interrupted; the driver and its processes were stopped"),
+        "{err}"
+    );
     none_left("ctrl-c-test");
+}
+
+#[tokio::test]
+async fn sent_checks_the_harness_own_request_without_a_driver() {
+    let s = medusa_conform::server::Server::start_ephemeral()
+        .await
+        .unwrap();
+    let yaml = r#"
+        name: sent without a driver
+        vars: {email: "{{ unique_email() }}", password: "{{ random_string(16) }}"}
+        steps:
+          - name: register
+            register: {email: "{{ email }}", password: "{{ password }}"}
+            expect:
+              status: 200
+              sent: {method: POST, path: /store/customers, cookie: false, bearer: false, body_keys: [email, password]}
+          - name: session
+            get_session: {}
+            expect:
+              status: 200
+              sent: {method: GET, cookie: true, bearer: false, body_keys: null}
+          - name: token
+            get_token: {email: "{{ email }}", password: "{{ password }}"}
+            expect: {status: 200}
+          - name: bearer
+            get_session: {}
+            expect:
+              sent: {bearer: false}
+    "#;
+    let r = common::run_yaml(&s.url, yaml).await;
+    common::assert_check_fails(&r, "bearer", "sent bearer", "expected false, got true");
+    assert_eq!(r.steps[0].status, medusa_conform::event::StepStatus::Passed);
+    assert_eq!(r.steps[1].status, medusa_conform::event::StepStatus::Passed);
+}
+
+#[test]
+fn sent_fields_are_checked_when_planned() {
+    let e = common::try_plan(
+        r#"
+        name: typo
+        steps:
+          - get_session: {}
+            expect:
+              sent: {methd: GET}
+        "#,
+        &Specs::default(),
+    )
+    .unwrap_err();
+    assert!(e.contains("`sent` has no field `methd`"), "{e}");
+    assert!(e.contains("did you mean `method`?"), "{e}");
+    assert!(e.contains("tests/scenario.yaml:5:"), "{e}");
+}
+
+#[test]
+fn client_blockers_are_decided_when_planned() {
+    let sc = common::plan_yaml(
+        r#"
+        name: raw
+        steps:
+          - get_session: {}
+          - name: forged
+            get_session: {}
+            bearer: "abc"
+          - request: {method: GET, path: /store/auth}
+        "#,
+    );
+    assert_eq!(sc.client_blockers.len(), 2, "{:?}", sc.client_blockers);
+    assert!(
+        sc.client_blockers[0].starts_with(
+            "step `forged` (tests/scenario.yaml:4:5) uses a given or forged `bearer:`"
+        ),
+        "{:?}",
+        sc.client_blockers
+    );
+    let v = medusa_conform::driver::applicable::verdict(&sc, true).unwrap();
+    assert!(v.ends_with("(and 1 more step)"), "{v}");
+    assert_eq!(
+        medusa_conform::driver::applicable::verdict(&sc, false),
+        None
+    );
 }

@@ -28,18 +28,21 @@ pub fn step_reason(d: &StepDoc) -> Option<&'static str> {
     if d.cookies.as_ref().is_some_and(|c| !c.value) {
         return Some("`cookies: false` (a client always sends its cookies)");
     }
-    if d
-        .exists
+    if d.exists
         .as_ref()
         .is_some_and(|e| e.value.get("encode").is_some())
     {
-        return Some("`exists` with `encode:` (the client decides how the e-mail goes in the path)");
+        return Some(
+            "`exists` with `encode:` (the client decides how the e-mail goes in the path)",
+        );
     }
     let cookie_value = |v: &Value| match v {
         Value::Object(o) => {
             o.get("cookie").is_some()
                 && o.get("attr").and_then(Value::as_str).unwrap_or("value") == "value"
-                || o.get("header").and_then(Value::as_str).map(str::to_ascii_lowercase)
+                || o.get("header")
+                    .and_then(Value::as_str)
+                    .map(str::to_ascii_lowercase)
                     == Some("set-cookie".into())
         }
         _ => false,

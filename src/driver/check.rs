@@ -73,7 +73,10 @@ impl CheckReport {
             if self.passed() {
                 "passed".to_string()
             } else {
-                format!("{} problem(s); see docs/driver-protocol.md", self.problems.len())
+                format!(
+                    "{} problem(s); see docs/driver-protocol.md",
+                    self.problems.len()
+                )
             }
         );
         out
@@ -118,10 +121,7 @@ impl Schema {
             by_def.insert(*def, v);
         }
         if !by_def.contains_key("driver_message") {
-            return Err(format!(
-                "{}: has no `$defs/driver_message`",
-                path.display()
-            ));
+            return Err(format!("{}: has no `$defs/driver_message`", path.display()));
         }
         Ok(Some(Schema { by_def }))
     }
@@ -189,7 +189,9 @@ impl Checker<'_> {
             Err(CallError::Refused(m)) => {
                 let id = self.last_id();
                 self.problem(
-                    format!("`{op}` for actor `{actor}` was answered with an error, not a result: {m}"),
+                    format!(
+                        "`{op}` for actor `{actor}` was answered with an error, not a result: {m}"
+                    ),
                     id,
                 );
                 None
@@ -281,7 +283,10 @@ pub async fn check(spec: &DriverSpec, target: &str, schema: Option<&Schema>) -> 
     for op in &d.hello.operations {
         if !OPERATIONS.contains(&op.as_str()) {
             c.problem(
-                format!("the hello lists an unknown operation `{op}` (v1 has {})", OPERATIONS.join(", ")),
+                format!(
+                    "the hello lists an unknown operation `{op}` (v1 has {})",
+                    OPERATIONS.join(", ")
+                ),
                 None,
             );
         }
@@ -506,7 +511,10 @@ async fn script(c: &mut Checker<'_>) {
         Ok(_) => {
             if let Some(r) = c.call(a, "get_session", json!({})).await {
                 c.expect_status("get_session after reset", &r, 401);
-                if r.wire.last().is_some_and(|w| w.cookie_sent || w.bearer_sent) {
+                if r.wire
+                    .last()
+                    .is_some_and(|w| w.cookie_sent || w.bearer_sent)
+                {
                     c.problem(
                         "after `reset` the actor is a new client instance: nothing may be sent from its old jar or token",
                         Some(r.id),
@@ -544,7 +552,10 @@ pub fn run(
                 url
             }
         };
-        eprintln!("medusa-conform: checking driver `{}` against {target}", spec.command_line());
+        eprintln!(
+            "medusa-conform: checking driver `{}` against {target}",
+            spec.command_line()
+        );
         let r = check(spec, &target, schema.as_ref()).await;
         drop(server);
         Ok::<_, Error>(r)

@@ -79,10 +79,7 @@ impl Driver {
             },
         };
         let line = serde_json::to_string(&hello).unwrap_or_default();
-        let answer = match process
-            .request(None, line, spec.handshake_timeout)
-            .await
-        {
+        let answer = match process.request(None, line, spec.handshake_timeout).await {
             Ok(a) => a,
             Err(problem) => {
                 // Give a dying driver a moment to flush its stderr into the tail.
@@ -158,7 +155,11 @@ impl Driver {
     async fn request(&self, msg: Outgoing, call: String) -> Result<CallResult, CallError> {
         let id = msg.id().unwrap_or(0);
         let line = serde_json::to_string(&msg).unwrap_or_default();
-        let answer = match self.process.request(Some(id), line, self.call_timeout).await {
+        let answer = match self
+            .process
+            .request(Some(id), line, self.call_timeout)
+            .await
+        {
             Ok(a) => a,
             Err(problem) => {
                 // A driver that just died usually says why on stderr: let the tail catch up.

@@ -44,8 +44,7 @@ impl DriverSpec {
         })?;
         let Some((program, args)) = words.split_first() else {
             return Err(crate::error::Error::Usage(
-                "--driver needs a command, e.g. --driver 'python3 drivers/python/driver.py'"
-                    .into(),
+                "--driver needs a command, e.g. --driver 'python3 drivers/python/driver.py'".into(),
             ));
         };
         Ok(DriverSpec {
@@ -61,7 +60,11 @@ impl DriverSpec {
     pub fn command_line(&self) -> String {
         std::iter::once(self.program.as_str())
             .chain(self.args.iter().map(String::as_str))
-            .map(|w| shlex::try_quote(w).map(|c| c.into_owned()).unwrap_or_else(|_| w.into()))
+            .map(|w| {
+                shlex::try_quote(w)
+                    .map(|c| c.into_owned())
+                    .unwrap_or_else(|_| w.into())
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }

@@ -412,7 +412,7 @@ mod tests {
             lines.push(String::from_utf8(buf.clone()).unwrap());
         }
         assert_eq!(lines, ["one", "two", "last"]);
-        let long = vec![b'x'; 50];
+        let long = [b'x'; 50];
         let mut r = BufReader::new(&long[..]);
         assert!(read_line_capped(&mut r, &mut buf, 10).await.is_err());
     }

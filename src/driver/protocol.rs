@@ -117,10 +117,13 @@ impl WireCookie {
         attr("Expires", self.expires.clone());
         attr(
             "Max-Age",
-            self.max_age.as_ref().filter(|v| !v.is_null()).map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }),
+            self.max_age
+                .as_ref()
+                .filter(|v| !v.is_null())
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                }),
         );
         attr("SameSite", self.same_site.clone());
         if self.http_only {
@@ -195,7 +198,10 @@ pub enum Incoming {
     Hello(Hello),
     Result(CallResult),
     /// `{"type":"error","id":N|null,"message":"..."}`
-    Error { id: Option<u64>, message: String },
+    Error {
+        id: Option<u64>,
+        message: String,
+    },
 }
 
 /// Parses one line the driver wrote; `Err` says what is wrong with it, for people.

@@ -74,7 +74,12 @@ pub fn response(r: CallResult) -> Result<Response, String> {
             Value::String(s) => headers.push((k, s.clone())),
             Value::Array(a) => {
                 for x in a {
-                    headers.push((k.clone(), x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())));
+                    headers.push((
+                        k.clone(),
+                        x.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| x.to_string()),
+                    ));
                 }
             }
             Value::Null => {}
@@ -110,7 +115,10 @@ pub fn response(r: CallResult) -> Result<Response, String> {
 pub fn request_record(s: &Sent) -> crate::event::RequestRecord {
     let mut headers = Vec::new();
     if s.cookie {
-        headers.push(("cookie".into(), format!("{} (sent by the client)", crate::redact::MASK)));
+        headers.push((
+            "cookie".into(),
+            format!("{} (sent by the client)", crate::redact::MASK),
+        ));
     }
     if s.bearer {
         headers.push((
