@@ -97,7 +97,13 @@ fn client_scenarios_are_not_applicable_without_a_driver() {
 
 #[test]
 fn the_client_pack_passes_through_a_correct_client() {
-    let o = mc(&["run", "--driver", FIXTURE, "scenarios/client"]);
+    // Against the real Medusa too when MEDUSA_URL is set (CI), else the embedded server.
+    let target = std::env::var("MEDUSA_URL").unwrap_or_default();
+    let mut args = vec!["run", "--driver", FIXTURE, "scenarios/client"];
+    if !target.is_empty() {
+        args.extend(["--target", target.as_str()]);
+    }
+    let o = mc(&args);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(

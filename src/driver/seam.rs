@@ -91,11 +91,14 @@ pub fn response(r: CallResult) -> Result<Response, String> {
             headers.push(("set-cookie".into(), c.to_set_cookie_line()));
         }
     }
-    let body = match &r.body {
+    let mut body = match &r.body {
         Value::Null => Vec::new(),
         Value::String(s) => s.clone().into_bytes(),
         other => serde_json::to_vec(other).unwrap_or_default(),
     };
+    // The same cap as for direct HTTP (a runaway driver answer stays bounded in reports).
+    let truncated = body.len() > crate::http::BODY_CAP;
+    body.truncate(crate::http::BODY_CAP);
     Ok(Response {
         status,
         reason: reqwest::StatusCode::from_u16(status)
@@ -104,7 +107,7 @@ pub fn response(r: CallResult) -> Result<Response, String> {
             .unwrap_or("")
             .to_string(),
         headers,
-        truncated: body.len() > crate::http::BODY_CAP,
+        truncated,
         body,
         elapsed: Duration::from_secs_f64(r.ms.unwrap_or(0.0).max(0.0) / 1000.0),
         sent: r.wire.last().map(sent),
@@ -134,5 +137,46 @@ pub fn request_record(s: &Sent) -> crate::event::RequestRecord {
             .body_keys
             .as_ref()
             .map(|k| format!("(a JSON body with keys: {})", k.join(", "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::protocol::{Incoming, parse_line};
+
+    fn result(line: &str) -> CallResult {
+        match parse_line(line) {
+            Ok(Incoming::Result(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_rejection_with_a_response_is_that_response() {
+        let r = response(result(
+            r#"{"type":"result","id":1,"outcome":"rejected","status":401,"headers":{"vary":["Origin","Accept"],"set-cookie":"connect.sid=secret"},"body":"Unauthorized","wire":[{"method":"get","url":"http://localhost:9000/store/auth?x=1","cookie_sent":true,"bearer_sent":false,"body_keys":null,"status":401,"response_headers":{},"set_cookie":[{"name":"connect.sid","path":"/","http_only":true}]}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(r.status, 401);
+        assert_eq!(r.text(), "Unauthorized");
+        assert_eq!(r.header("vary").as_deref(), Some("Origin, Accept"));
+        // Set-Cookie comes from the wire record, with the value masked, never from `headers`.
+        assert_eq!(r.set_cookies(), ["connect.sid=***; Path=/; HttpOnly"]);
+        let s = r.sent.unwrap();
+        assert_eq!(
+            (s.method.as_str(), s.path().as_str()),
+            ("GET", "/store/auth")
+        );
+        assert!(s.cookie && !s.bearer);
+    }
+
+    #[test]
+    fn a_rejection_without_a_response_is_a_transport_error() {
+        let e = response(result(
+            r#"{"type":"result","id":1,"outcome":"rejected","status":null,"error":"Network Error","wire":[]}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(e, "the client rejected without a response: Network Error");
     }
 }
