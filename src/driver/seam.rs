@@ -133,10 +133,13 @@ pub fn request_record(s: &Sent) -> crate::event::RequestRecord {
         method: s.method.clone(),
         url: s.url.clone(),
         headers,
-        body: s
-            .body_keys
-            .as_ref()
-            .map(|k| format!("(a JSON body with keys: {})", k.join(", "))),
+        body: s.body_keys.as_ref().map(|k| {
+            if k.is_empty() {
+                "(an empty JSON object body)".to_string()
+            } else {
+                format!("(a JSON body with keys: {})", k.join(", "))
+            }
+        }),
     }
 }
 
