@@ -164,6 +164,8 @@ struct Checker<'a> {
     report: CheckReport,
     /// The password and token of the script: they must never show outside `body`.
     secrets: Vec<String>,
+    /// A fatal driver failure is reported once (every later request fails with it).
+    fatal_seen: bool,
 }
 
 impl Checker<'_> {
@@ -196,9 +198,30 @@ impl Checker<'_> {
                 );
                 None
             }
-            Err(CallError::Fatal(e)) => {
-                self.problem(format!("during {}: {}", e.call, e.problem), None);
+            Err(e) => {
+                self.call_error(op, e);
                 None
+            }
+        }
+    }
+
+    fn call_error(&mut self, what: &str, e: CallError) {
+        match e {
+            CallError::Fatal(e) => {
+                if !self.fatal_seen {
+                    self.fatal_seen = true;
+                    self.problem(
+                        format!(
+                            "during {}: {} (the driver is unusable from here on)",
+                            e.call, e.problem
+                        ),
+                        None,
+                    );
+                }
+            }
+            CallError::Refused(m) => {
+                let id = self.last_id();
+                self.problem(format!("{what}: answered with an error: {m}"), id);
             }
         }
     }
@@ -279,6 +302,7 @@ pub async fn check(spec: &DriverSpec, target: &str, schema: Option<&Schema>) -> 
         d: &d,
         report,
         secrets: Vec::new(),
+        fatal_seen: false,
     };
     for op in &d.hello.operations {
         if !OPERATIONS.contains(&op.as_str()) {
@@ -324,6 +348,15 @@ pub async fn check(spec: &DriverSpec, target: &str, schema: Option<&Schema>) -> 
         }
         lines += 1;
         let parsed: Result<Value, _> = serde_json::from_str(&line);
+        // The harness's own reading of the line (what a run would make of it), then the schema.
+        if parsed.is_ok()
+            && let Err(e) = parse_line(&line)
+        {
+            c.report.problems.push(Problem {
+                message: format!("a line that is {e}"),
+                line: Some(line.clone()),
+            });
+        }
         match (&parsed, schema) {
             (Ok(v), Some(s)) => {
                 let answers = if v.get("type").and_then(Value::as_str) == Some("hello") {
@@ -338,14 +371,7 @@ pub async fn check(spec: &DriverSpec, target: &str, schema: Option<&Schema>) -> 
                     });
                 }
             }
-            (Ok(_), None) => {
-                if let Err(e) = parse_line(&line) {
-                    c.report.problems.push(Problem {
-                        message: format!("a line that is {e}"),
-                        line: Some(line.clone()),
-                    });
-                }
-            }
+            (Ok(_), None) => {}
             (Err(e), _) => c.report.problems.push(Problem {
                 message: format!("a line that is not JSON ({e})"),
                 line: Some(line.clone()),
@@ -474,7 +500,7 @@ async fn script(c: &mut Checker<'_>) {
                 );
             }
         }
-        Err(e) => c.problem(format!("jar: {e}"), c.last_id()),
+        Err(e) => c.call_error("jar", e),
     }
     if let Some(r) = c.call(a, "delete_session", json!({})).await {
         c.expect_status("delete_session", &r, 200);
@@ -505,7 +531,8 @@ async fn script(c: &mut Checker<'_>) {
                 );
             }
         }
-        Err(e) => c.problem(format!("an unknown op got no answer: {e}"), None),
+        Err(e) if !c.fatal_seen => c.problem(format!("an unknown op got no answer: {e}"), None),
+        Err(_) => {}
     }
     match c.d.reset(a).await {
         Ok(_) => {
@@ -522,7 +549,7 @@ async fn script(c: &mut Checker<'_>) {
                 }
             }
         }
-        Err(e) => c.problem(format!("reset: {e}"), c.last_id()),
+        Err(e) => c.call_error("reset", e),
     }
 }
 
