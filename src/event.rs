@@ -27,6 +27,10 @@ pub enum Status {
 pub enum NotApplicable {
     /// `requires.scheme` differs from the target's scheme.
     Scheme { required: String, target: String },
+    /// The run's mode cannot carry the scenario out: through a client driver (a raw request,
+    /// a forged bearer, an operation the client does not offer…) or, for
+    /// `requires: {driver: true}`, without one.
+    Mode { why: String },
 }
 
 impl std::fmt::Display for NotApplicable {
@@ -36,6 +40,7 @@ impl std::fmt::Display for NotApplicable {
                 f,
                 "not applicable: requires an {required} target (this one is {target})"
             ),
+            NotApplicable::Mode { why } => f.write_str(why),
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct Requires {
     /// production deployment over https, and their cookies differ).
     #[serde(default)]
     pub scheme: Option<Spanned<String>>,
+    /// `true`: the scenario checks what a client library does, and needs a driver.
+    #[serde(default)]
+    pub driver: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +99,10 @@ pub struct KnownBugDoc {
     /// The step in which the bug must show itself.
     #[serde(default)]
     pub step: Option<Spanned<String>>,
+    /// A client library's bug: applies only when run through a driver whose client has this
+    /// name (e.g. `@medusajs/medusa-js`); elsewhere the scenario is judged as usual.
+    #[serde(default)]
+    pub client: Option<String>,
 }
 
 /// One step: exactly one operation plus what to send, expect and capture.
@@ -180,6 +187,9 @@ pub struct ExpectDoc {
     pub schema: Option<Spanned<String>>,
     #[serde(default)]
     pub jwt: Option<Spanned<JwtExpectDoc>>,
+    /// What the client put on the wire: method, path, cookie, bearer, body_keys.
+    #[serde(default)]
+    pub sent: Option<SValue>,
 }
 
 #[derive(Debug, Deserialize)]
