@@ -21,6 +21,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod express;
+
 /// Session lifetime, as Medusa's default `ttl` (10 h).
 const SESSION_TTL: Duration = Duration::from_secs(36_000);
 /// Store JWT lifetime (30 days).
@@ -648,7 +650,7 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 fn router(st: Shared) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/health", get(health))
         .route(
             "/store/auth",
@@ -659,11 +661,12 @@ fn router(st: Shared) -> Router {
         .route("/store/customers", axum::routing::post(post_customers))
         .route("/store/customers/me", get(get_me))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            st.clone(),
-            session_layer,
-        ))
-        .with_state(st)
+        .with_state(st.clone());
+    // Express's routing and ETags sit between the session layer and the routes.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(express::layer))
+        .layer(axum::middleware::from_fn_with_state(st, session_layer))
 }
 
 /// A running server; dropping it stops it.
