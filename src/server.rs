@@ -283,9 +283,9 @@ fn invalid(message: String) -> Response {
     )
 }
 
-/// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
-    let is_json = headers
+/// body-parser reads a body only when the content type is JSON.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
@@ -295,8 +295,12 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>>
                 .trim()
                 .eq_ignore_ascii_case("application/json")
         })
-        .unwrap_or(false);
-    if !is_json || body.is_empty() {
+        .unwrap_or(false)
+}
+
+/// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
+    if !is_json(headers) || body.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
     if body.len() > BODY_LIMIT {
@@ -551,7 +555,9 @@ async fn delete_auth(
 async fn exists(State(st): State<Shared>, Path(email): Path<String>) -> Response {
     json_response(
         StatusCode::OK,
-        json!({ "exists": st.find_account(&percent_decode(&email)).is_some() }),
+        // `Path` has decoded the segment once, as Express does; decoding again would find
+        // `a%40b.co` when asked for `a%2540b.co`.
+        json!({ "exists": st.find_account(&email).is_some() }),
     )
 }
 

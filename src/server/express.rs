@@ -8,6 +8,9 @@
 //!   route's canonical path before the axum router sees it.
 //! - **Unknown path or method** → finalhandler's 404 page `Cannot <METHOD> <path>` (the path
 //!   URL-encoded with `encodeurl`, then HTML-escaped), never axum's 405.
+//! - **Body parsing** comes first: body-parser is mounted on the app, so a malformed or
+//!   oversized JSON body is a 400/413 page on any path and method, even an unknown one.
+//! - **HEAD** runs the GET route; the ETag and Content-Length are those of the unsent body.
 //! - **Route parameters** are decoded with `decodeURIComponent`; a bad escape is an error that
 //!   Medusa's error handler turns into a 500 `unknown_error`.
 //! - **ETag / 304**: everything `res.send` writes (JSON and text bodies) carries Express's weak
@@ -20,7 +23,7 @@
 //!
 //! `OPTIONS` passes through untouched: preflights are the CORS layer's business.
 
-use super::{html_error, json_response};
+use super::{BODY_LIMIT, html_error, is_json, json_response, parse_body};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -150,15 +153,17 @@ fn resolve(method: &Method, path: &str) -> Resolution {
             rest = r;
         }
         for route in mount.routes {
+            let Some(param) = match_route(rest, route.path) else {
+                continue;
+            };
+            // Express decodes a layer's params when its path matches, before it asks whether
+            // the route takes this method: a bad escape fails even for `POST /store/auth/%zz`.
+            if route.path.starts_with("/:") && decode_uri_component(param).is_none() {
+                return Resolution::BadParam;
+            }
             let handles = route.methods.contains(&method.as_str())
                 || (method == Method::HEAD && route.methods.contains(&"GET"));
-            if !handles {
-                continue;
-            }
-            if let Some(param) = match_route(rest, route.path) {
-                if route.path.starts_with("/:") && decode_uri_component(param).is_none() {
-                    return Resolution::BadParam;
-                }
+            if handles {
                 return Resolution::Route(route.canonical.replace("{}", param));
             }
         }
@@ -254,12 +259,26 @@ fn fresh(req: &HeaderMap, etag: &str) -> bool {
 }
 
 /// The middleware: resolve the path Express's way, then add ETags and answer 304s.
-pub(super) async fn layer(mut req: Request, next: Next) -> Response {
+pub(super) async fn layer(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     if method == Method::OPTIONS {
         return next.run(req).await;
     }
+    // body-parser is mounted app-wide, before any router: a bad JSON body fails first, on
+    // every path and method.
+    let mut req = if is_json(req.headers()) {
+        match parsed_body(req).await {
+            Ok(r) => r,
+            Err(resp) => return resp,
+        }
+    } else {
+        req
+    };
     let path = req.uri().path().to_string();
+    // Express answers HEAD with the GET route and the ETag of the body it does not send.
+    if method == Method::HEAD {
+        *req.method_mut() = Method::GET;
+    }
     match resolve(&method, &path) {
         Resolution::NotFound => return not_found_page(&method, &path),
         Resolution::BadParam => {
@@ -293,6 +312,19 @@ pub(super) async fn layer(mut req: Request, next: Next) -> Response {
     with_etag(&headers, &method, resp).await
 }
 
+/// Reads and checks a JSON body as body-parser would, then hands the bytes on.
+async fn parsed_body(req: Request) -> Result<Request, Response> {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT + 1).await else {
+        return Err(html_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeError: request entity too large",
+        ));
+    };
+    parse_body(&parts.headers, &bytes).map_err(|r| *r)?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
 /// `res.send`'s ETag and `req.fresh` → 304, for responses Express writes with `res.send`.
 async fn with_etag(req: &HeaderMap, method: &Method, resp: Response) -> Response {
     let sent_by_res_send = resp.headers().contains_key(header::CONTENT_TYPE)
@@ -315,6 +347,12 @@ async fn with_etag(req: &HeaderMap, method: &Method, resp: Response) -> Response
         parts.headers.remove(header::CONTENT_TYPE);
         parts.headers.remove(header::CONTENT_LENGTH);
         parts.headers.remove(header::TRANSFER_ENCODING);
+        return Response::from_parts(parts, Body::empty());
+    }
+    if *method == Method::HEAD {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
         return Response::from_parts(parts, Body::empty());
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -365,6 +403,10 @@ mod tests {
         assert_eq!(canon("GET", "/store/auth/x/y"), None);
         assert!(matches!(
             resolve(&Method::GET, "/store/auth/%zz"),
+            Resolution::BadParam
+        ));
+        assert!(matches!(
+            resolve(&Method::PUT, "/store/auth/%zz/"),
             Resolution::BadParam
         ));
         assert!(matches!(
