@@ -414,8 +414,9 @@ impl Inner {
             return Some(id);
         }
         let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        // passport-jwt takes the first match of /(\S+)\s+(\S+)/: anything after is ignored.
         let parts: Vec<&str> = auth.split_whitespace().collect();
-        let [scheme, token] = parts.as_slice() else {
+        let [scheme, token, ..] = parts.as_slice() else {
             return None;
         };
         if !scheme.eq_ignore_ascii_case("bearer") {

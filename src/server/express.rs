@@ -9,7 +9,8 @@
 //! - **Unknown path or method** → finalhandler's 404 page `Cannot <METHOD> <path>` (the path
 //!   URL-encoded with `encodeurl`, then HTML-escaped), never axum's 405.
 //! - **Body parsing** comes first: body-parser is mounted on the app, so a malformed or
-//!   oversized JSON body is a 400/413 page on any path and method, even an unknown one.
+//!   oversized JSON body is a 400/413 page on any path and method, even an unknown one (and a
+//!   charset other than UTF-* a 415).
 //! - **HEAD** runs the GET route; the ETag and Content-Length are those of the unsent body.
 //! - **Route parameters** are decoded with `decodeURIComponent`; a bad escape is an error that
 //!   Medusa's error handler turns into a 500 `unknown_error`.
@@ -32,6 +33,9 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
+
+/// How much of a refused body is still read off the connection.
+const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
 
 /// One Express route inside its mount: the route path (`"/"`, `"/token"`, `"/:param"`), its
 /// methods, and the canonical path the axum router serves it under (`{}` = the raw param).
@@ -266,14 +270,23 @@ pub(super) async fn layer(req: Request, next: Next) -> Response {
     }
     // body-parser is mounted app-wide, before any router: a bad JSON body fails first, on
     // every path and method.
-    let mut req = if is_json(req.headers()) {
-        match parsed_body(req).await {
-            Ok(r) => r,
+    // Node reads (drains) a request body nobody consumed, so the connection stays usable;
+    // answering before the client has sent it all would reset the connection under it.
+    let (parts, body) = req.into_parts();
+    let read = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+    // type-is's hasBody: a Content-Length or Transfer-Encoding header, even `Content-Length: 0`.
+    let has_body = parts.headers.contains_key(header::CONTENT_LENGTH)
+        || parts.headers.contains_key(header::TRANSFER_ENCODING);
+    let bytes = if has_body && is_json(&parts.headers) {
+        match checked_json(&parts.headers, read) {
+            Ok(b) => b,
             Err(resp) => return resp,
         }
     } else {
-        req
+        // Only the JSON parser is mounted: other bodies are never looked at.
+        read.unwrap_or_default()
     };
+    let mut req = Request::from_parts(parts, Body::from(bytes));
     let path = req.uri().path().to_string();
     // Express answers HEAD with the GET route and the ETag of the body it does not send.
     if method == Method::HEAD {
@@ -312,17 +325,46 @@ pub(super) async fn layer(req: Request, next: Next) -> Response {
     with_etag(&headers, &method, resp).await
 }
 
-/// Reads and checks a JSON body as body-parser would, then hands the bytes on.
-async fn parsed_body(req: Request) -> Result<Request, Response> {
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT + 1).await else {
+/// body-parser's JSON checks on a body already read: charset, size, syntax.
+fn checked_json(
+    headers: &HeaderMap,
+    read: Result<axum::body::Bytes, axum::Error>,
+) -> Result<axum::body::Bytes, Response> {
+    // Any charset but UTF-* is refused (body-parser would decode UTF-16/32 with iconv; only
+    // UTF-8 is modelled).
+    let charset = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(';').skip(1).find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("charset")
+                    .then(|| v.trim().trim_matches('"').to_ascii_lowercase())
+            })
+        })
+        .unwrap_or_else(|| "utf-8".into());
+    if !charset.starts_with("utf-") {
+        let message = format!(
+            "UnsupportedMediaTypeError: unsupported charset \"{}\"",
+            charset.to_ascii_uppercase()
+        );
         return Err(html_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PayloadTooLargeError: request entity too large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &escape_html(&message),
         ));
+    }
+    let bytes = match read {
+        Ok(b) if b.len() <= BODY_LIMIT => b,
+        _ => {
+            return Err(html_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PayloadTooLargeError: request entity too large",
+            ));
+        }
     };
-    parse_body(&parts.headers, &bytes).map_err(|r| *r)?;
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    parse_body(headers, &bytes).map_err(|r| *r)?;
+    Ok(bytes)
 }
 
 /// `res.send`'s ETag and `req.fresh` → 304, for responses Express writes with `res.send`.

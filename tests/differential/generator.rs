@@ -383,6 +383,8 @@ fn auth_variant(rng: &mut Rng, s: &mut Step) {
         "bearer-no-scheme",
         "bearer-garbage",
         "bearer-basic-scheme",
+        "bearer-trailing-junk",
+        "bearer-extra-spaces",
         "bearer-forged",
         "cookie+bearer",
         "cookie-garbage+bearer",
@@ -411,6 +413,11 @@ fn auth_variant(rng: &mut Rng, s: &mut Step) {
         "bearer-no-scheme" => s.header("authorization", vec![Part::Token]),
         "bearer-garbage" => s.header("authorization", lit("Bearer garbage")),
         "bearer-basic-scheme" => s.header("authorization", bearer("Basic ", Part::Token)),
+        "bearer-trailing-junk" => s.header(
+            "authorization",
+            join(&[lit("Bearer "), vec![Part::Token], lit(" extra")]),
+        ),
+        "bearer-extra-spaces" => s.header("authorization", bearer("  Bearer \t ", Part::Token)),
         "bearer-forged" => {
             let f = *rng.pick(&[
                 Forge::Tampered,
@@ -560,6 +567,7 @@ fn body_variant(rng: &mut Rng, s: &mut Step, route: Route) {
             "APPLICATION/JSON",
             "text/plain",
             "application/x-www-form-urlencoded",
+            "application/json; charset=latin1",
             "none",
         ])
     };

@@ -13,7 +13,8 @@
 //!   cargo test --test differential -- --seed 7 --count 20000 # a longer local hunt
 //!
 //! Knobs: `--seed N` / `DIFF_SEED`, `--count N` / `DIFF_COUNT` (requests per server),
-//! `--concurrency N` / `DIFF_CONCURRENCY` (sequences in flight). Without `MEDUSA_URL` the test
+//! `--concurrency N` / `DIFF_CONCURRENCY` (sequences in flight), `--trace N` (run only
+//! sequence N of the seed and print every step with both answers). Without `MEDUSA_URL` the test
 //! is skipped loudly (and fails when `CI` is set).
 
 mod compare;
@@ -36,6 +37,7 @@ struct Options {
     seed: u64,
     count: usize,
     concurrency: usize,
+    trace: Option<u64>,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -52,6 +54,7 @@ fn parse_options() -> Result<Options, String> {
         seed: env_num("DIFF_SEED")?.unwrap_or(DEFAULT_SEED),
         count: env_num("DIFF_COUNT")?.map_or(DEFAULT_COUNT, |n| n as usize),
         concurrency: env_num("DIFF_CONCURRENCY")?.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
+        trace: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -59,7 +62,10 @@ fn parse_options() -> Result<Options, String> {
             Some((f, v)) => (f.to_string(), Some(v.to_string())),
             None => (a.clone(), None),
         };
-        if !matches!(flag.as_str(), "--seed" | "--count" | "--concurrency") {
+        if !matches!(
+            flag.as_str(),
+            "--seed" | "--count" | "--concurrency" | "--trace"
+        ) {
             // libtest flags that cargo may pass (`--quiet`, `--nocapture`, filters) mean nothing here.
             continue;
         }
@@ -72,6 +78,7 @@ fn parse_options() -> Result<Options, String> {
         match flag.as_str() {
             "--seed" => o.seed = n,
             "--count" => o.count = n as usize,
+            "--trace" => o.trace = Some(n),
             _ => o.concurrency = (n as usize).max(1),
         }
     }
@@ -259,7 +266,13 @@ fn transport_kind(e: &reqwest::Error) -> String {
     } else if e.is_connect() {
         "cannot connect".into()
     } else {
-        "connection failed mid-exchange".into()
+        let mut chain = String::new();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            chain = s.to_string();
+            src = s.source();
+        }
+        format!("connection failed mid-exchange: {chain}")
     }
 }
 
@@ -303,6 +316,7 @@ async fn run_sequence(
     real: Arc<str>,
     reference: Arc<str>,
     secrets: Arc<Secrets>,
+    trace: bool,
 ) -> Vec<Outcome> {
     let mut st_real = ServerState::default();
     let mut st_ref = ServerState::default();
@@ -319,6 +333,20 @@ async fn run_sequence(
                 (!compare::same(name, &x, &y)).then_some((*name, x, y))
             })
             .collect();
+        if trace {
+            let r = repro(step, &seq);
+            println!("step {i}: {}", step.tags.join(" "));
+            println!("  {}{}", r.path, r.args);
+            for name in ASPECTS {
+                let (x, y) = (compare::aspect(&a, name), compare::aspect(&b, name));
+                let mark = if compare::same(name, &x, &y) {
+                    " "
+                } else {
+                    "≠"
+                };
+                println!("  {mark} {name:<12} real: {x}\n    {:<12} ref : {y}", "");
+            }
+        }
         learn(&mut st_real, &a);
         learn(&mut st_ref, &b);
         out.push(Outcome {
@@ -535,6 +563,8 @@ fn main() -> ExitCode {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(20))
+            // Node closes idle keep-alive connections after 5 s; never reuse one that old.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("HTTP client");
         let run_id = format!(
@@ -558,6 +588,10 @@ fn main() -> ExitCode {
         let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency));
         let mut set = tokio::task::JoinSet::new();
         for seq in seqs {
+            if opts.trace.is_some_and(|t| t != seq.index) {
+                continue;
+            }
+            let trace = opts.trace.is_some();
             let permit = sem.clone().acquire_owned().await.expect("semaphore");
             let (c, r, f, s) = (
                 client.clone(),
@@ -566,7 +600,7 @@ fn main() -> ExitCode {
                 secrets.clone(),
             );
             set.spawn(async move {
-                let out = run_sequence(seq, c, r, f, s).await;
+                let out = run_sequence(seq, c, r, f, s, trace).await;
                 drop(permit);
                 out
             });
@@ -590,7 +624,7 @@ fn report(
     real_url: &str,
     elapsed: std::time::Duration,
 ) -> ExitCode {
-    let sequences = outcomes.iter().map(|o| o.seq).max().map_or(0, |m| m + 1);
+    let sequences = outcomes.iter().filter(|o| o.step == 0).count();
     println!(
         "differential: seed {} · {} sequences · {} requests to each server · {:.1} s",
         opts.seed,
