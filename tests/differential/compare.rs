@@ -1,8 +1,8 @@
 //! What of a response a client can notice, normalised so two servers' answers compare:
 //! the status, the media type and charset, the body (JSON with ids, dates and tokens replaced
 //! and keys sorted; short text exactly; HTML error pages by their message), the Set-Cookie
-//! names and attributes (`Expires` within a window) and whether the ETag is the body's weak
-//! ETag. Also the checked-in allow-list and its matching rules.
+//! names and attributes (`Expires` within a window), whether the ETag is the body's weak
+//! ETag, and the CORS headers (`Vary`, `Access-Control-*`). Also the checked-in allow-list and its matching rules.
 
 use regex::Regex;
 use serde::Deserialize;
@@ -17,13 +17,15 @@ pub struct Received {
     pub content_type: Option<String>,
     pub set_cookies: Vec<String>,
     pub etag: Option<String>,
+    /// `Vary` and `Access-Control-*` headers, lower-cased names, in order.
+    pub cors: Vec<(String, String)>,
     pub body: Vec<u8>,
     /// Seconds since the epoch when the response arrived.
     pub at: i64,
 }
 
 /// One aspect of a response, normalised.
-pub const ASPECTS: &[&str] = &["status", "content-type", "body", "cookie", "etag"];
+pub const ASPECTS: &[&str] = &["status", "content-type", "body", "cookie", "etag", "cors"];
 
 pub fn aspect(r: &Received, name: &str) -> String {
     match name {
@@ -34,6 +36,7 @@ pub fn aspect(r: &Received, name: &str) -> String {
         "content-type" => content_type(r.content_type.as_deref()),
         "body" => body(r),
         "cookie" => cookies(r),
+        "cors" => cors(r),
         _ => etag(r),
     }
 }
@@ -192,6 +195,15 @@ fn etag(r: &Received) -> String {
     }
 }
 
+fn cors(r: &Received) -> String {
+    if r.cors.is_empty() {
+        return "(none)".into();
+    }
+    let mut h: Vec<String> = r.cors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    h.sort();
+    h.join(" | ")
+}
+
 fn weak_shape(e: &str) -> bool {
     static W: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"^W/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$"#).unwrap());
@@ -219,7 +231,7 @@ pub struct Entry {
     pub pending: Option<String>,
     #[serde(default)]
     pub when: When,
-    /// Which aspects may differ (all when empty).
+    /// Which aspects may differ (all when empty): status, content-type, body, cookie, etag, cors.
     #[serde(default)]
     pub aspects: Vec<String>,
 }

@@ -265,6 +265,11 @@ fn step(rng: &mut Rng) -> Step {
     }
     s.path = path_variant(rng, &mut s, segs);
     auth_variant(rng, &mut s);
+    if rng.chance(20) {
+        let origin = *rng.pick(&["http://localhost", "http://evil.example", "null"]);
+        s.tag(format!("origin:{origin}"));
+        s.header("origin", lit(origin));
+    }
     if matches!(method, "GET" | "HEAD") && rng.chance(20) {
         conditional_variant(rng, &mut s);
     }

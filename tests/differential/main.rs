@@ -229,6 +229,7 @@ async fn send(
         content_type: None,
         set_cookies: Vec::new(),
         etag: None,
+        cors: Vec::new(),
         body: Vec::new(),
         at: now_secs(),
     };
@@ -245,6 +246,16 @@ async fn send(
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
+    let cors = h
+        .iter()
+        .filter(|(k, _)| k.as_str() == "vary" || k.as_str().starts_with("access-control-"))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.to_str().unwrap_or("(not text)").to_string(),
+            )
+        })
+        .collect();
     let status = resp.status().as_u16();
     match resp.bytes().await {
         Ok(body) => Received {
@@ -253,6 +264,7 @@ async fn send(
             content_type,
             set_cookies,
             etag,
+            cors,
             body: body.to_vec(),
             at: now_secs(),
         },
