@@ -280,7 +280,7 @@ pub(super) async fn layer(req: Request, next: Next) -> Response {
     let bytes = if has_body && is_json(&parts.headers) {
         match checked_json(&parts.headers, read) {
             Ok(b) => b,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         }
     } else {
         // Only the JSON parser is mounted: other bodies are never looked at.
@@ -329,7 +329,7 @@ pub(super) async fn layer(req: Request, next: Next) -> Response {
 fn checked_json(
     headers: &HeaderMap,
     read: Result<axum::body::Bytes, axum::Error>,
-) -> Result<axum::body::Bytes, Response> {
+) -> Result<axum::body::Bytes, Box<Response>> {
     // Any charset but UTF-* is refused (body-parser would decode UTF-16/32 with iconv; only
     // UTF-8 is modelled).
     let charset = headers
@@ -349,21 +349,21 @@ fn checked_json(
             "UnsupportedMediaTypeError: unsupported charset \"{}\"",
             charset.to_ascii_uppercase()
         );
-        return Err(html_error(
+        return Err(Box::new(html_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             &escape_html(&message),
-        ));
+        )));
     }
     let bytes = match read {
         Ok(b) if b.len() <= BODY_LIMIT => b,
         _ => {
-            return Err(html_error(
+            return Err(Box::new(html_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "PayloadTooLargeError: request entity too large",
-            ));
+            )));
         }
     };
-    parse_body(headers, &bytes).map_err(|r| *r)?;
+    parse_body(headers, &bytes)?;
     Ok(bytes)
 }
 
