@@ -32,6 +32,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 const DEFAULT_SEED: u64 = 13;
 const DEFAULT_COUNT: usize = 2000;
 const DEFAULT_CONCURRENCY: usize = 8;
+/// New difference classes printed in full; the rest are counted.
+const MAX_CLASSES_SHOWN: usize = 25;
 
 struct Options {
     seed: u64,
@@ -688,7 +690,10 @@ fn report(
             e.name, e.reason
         );
     }
-    for ((aspect, a, b), group) in &new {
+    // Largest classes first; a run that breaks something basic prints a bounded report.
+    let mut classes: Vec<_> = new.iter().collect();
+    classes.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    for ((aspect, a, b), group) in classes.iter().take(MAX_CLASSES_SHOWN) {
         let shortest = group
             .iter()
             .min_by_key(|o| o.repro.args.len() + o.repro.path.len())
@@ -719,6 +724,12 @@ fn report(
             "  reproduce (REFERENCE_URL: `cargo run -- serve --port 0` with MEDUSA_JWT_SECRET=*** and MEDUSA_COOKIE_SECRET=*** exported as for the real server):"
         );
         print_repro(shortest, real_url);
+    }
+    if classes.len() > MAX_CLASSES_SHOWN {
+        println!(
+            "\n… and {} more difference classes, not shown (fix the ones above first)",
+            classes.len() - MAX_CLASSES_SHOWN
+        );
     }
     for e in &stale {
         println!(
