@@ -15,7 +15,8 @@
 //! Knobs: `--seed N` / `DIFF_SEED`, `--count N` / `DIFF_COUNT` (requests per server),
 //! `--concurrency N` / `DIFF_CONCURRENCY` (sequences in flight), `--trace N` (run only
 //! sequence N of the seed and print every step with both answers). Without `MEDUSA_URL` the test
-//! is skipped loudly (and fails when `CI` is set).
+//! is skipped loudly (and fails when `CI` is set). A seed replays the same requests; only the
+//! run id inside the e-mails differs, so the real server always sees fresh customers.
 
 mod compare;
 mod generator;
@@ -444,7 +445,7 @@ fn shell_quote(parts: &[Part], seq: &Sequence, fill: &mut Vec<&'static str>) -> 
             ),
             Part::Forged(_) => (
                 "TOKEN",
-                "TOKEN=*** (a JWT forged as the request's forge: tag says, signed with MEDUSA_JWT_SECRET)",
+                "TOKEN=*** (a JWT forged as the request's `forge:` tag says, HS256 with MEDUSA_JWT_SECRET)",
             ),
             Part::Etag => (
                 "ETAG",
