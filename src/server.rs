@@ -21,6 +21,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod express;
+
 /// Session lifetime, as Medusa's default `ttl` (10 h).
 const SESSION_TTL: Duration = Duration::from_secs(36_000);
 /// At most this many sessions are kept (see `sessions.rs`): plenty for any test run, and flat
@@ -273,9 +275,9 @@ fn invalid(message: String) -> Response {
     )
 }
 
-/// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
-    let is_json = headers
+/// body-parser reads a body only when the content type is JSON.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
@@ -285,8 +287,12 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>>
                 .trim()
                 .eq_ignore_ascii_case("application/json")
         })
-        .unwrap_or(false);
-    if !is_json || body.is_empty() {
+        .unwrap_or(false)
+}
+
+/// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
+    if !is_json(headers) || body.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
     if body.len() > BODY_LIMIT {
@@ -400,8 +406,9 @@ impl Inner {
             return Some(id);
         }
         let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        // passport-jwt takes the first match of /(\S+)\s+(\S+)/: anything after is ignored.
         let parts: Vec<&str> = auth.split_whitespace().collect();
-        let [scheme, token] = parts.as_slice() else {
+        let [scheme, token, ..] = parts.as_slice() else {
             return None;
         };
         if !scheme.eq_ignore_ascii_case("bearer") {
@@ -654,8 +661,10 @@ fn router(st: Shared) -> Router {
         .route("/store/customers/me", get(get_me))
         .fallback(not_found)
         .with_state(st.clone());
-    // Session, then CORS, around the whole router (not each route): a preflight is answered
-    // before axum's method routing, as Express's cors() answers it before any route.
+    // Session, then body-parser, then CORS, then Express's routing, around the whole router
+    // (not each route), in Express's order: body-parser is app-wide, cors() sits on the `/store`
+    // router before its routes, so a preflight is answered before any route and an unknown
+    // route's 404 page still carries the CORS headers, while body-parser errors carry none.
     let cors = crate::server_cors::StoreCors::parse(
         st.cfg
             .store_cors
@@ -664,10 +673,12 @@ fn router(st: Shared) -> Router {
     );
     Router::new()
         .fallback_service(routes)
+        .layer(axum::middleware::from_fn(express::routing))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(cors),
             crate::server_cors::layer,
         ))
+        .layer(axum::middleware::from_fn(express::body_parser))
         .layer(axum::middleware::from_fn_with_state(st, session_layer))
 }
 

@@ -114,7 +114,10 @@ fn vary(h: &mut HeaderMap, field: &str) {
 
 /// The middleware: preflights end here, other `/store` requests get the CORS headers.
 pub async fn layer(State(cors): State<Arc<StoreCors>>, req: Request, next: Next) -> Response {
-    if !req.uri().path().to_ascii_lowercase().starts_with("/store") {
+    // Express mounts cors() on the `/store` router: `/store` and what is below it, never
+    // `/storex` (case-insensitive, like Express's mount matching).
+    let path = req.uri().path().to_ascii_lowercase();
+    if !(path == "/store" || path.starts_with("/store/")) {
         return next.run(req).await;
     }
     let origin = req.headers().get(header::ORIGIN).cloned();

@@ -1,0 +1,480 @@
+//! Express's routing and response conventions in front of the reference server's routes, so a
+//! client sees what a real Medusa 1.20.11 (Express 4) answers for paths and methods the axum
+//! router alone would treat differently. Found by the differential test (tests/differential).
+//!
+//! - **Path matching** as Express's router does it: case-insensitive, a trailing slash optional,
+//!   and a mount point (`app.use("/store")`, `use("/auth")`) swallows one extra slash after it
+//!   (`/store//auth` works, `//store/auth` does not). A matched request is rewritten to the
+//!   route's canonical path before the axum router sees it.
+//! - **Unknown path or method** → finalhandler's 404 page `Cannot <METHOD> <path>` (the path
+//!   URL-encoded with `encodeurl`, then HTML-escaped), never axum's 405.
+//! - **Body parsing** comes first: body-parser is mounted on the app, so a malformed or
+//!   oversized JSON body is a 400/413 page on any path and method, even an unknown one (and a
+//!   charset other than UTF-* a 415).
+//! - **HEAD** runs the GET route; the ETag and Content-Length are those of the unsent body.
+//! - **Route parameters** are decoded with `decodeURIComponent`; a bad escape is an error that
+//!   Medusa's error handler turns into a 500 `unknown_error`.
+//! - **ETag / 304**: everything `res.send` writes (JSON and text bodies) carries Express's weak
+//!   ETag, and a fresh `GET`/`HEAD` (the `fresh` package's rules) becomes `304 Not Modified`.
+//!   finalhandler pages (they carry `Content-Security-Policy`) and passport's bare 401 (no
+//!   Content-Type) are written with `res.end` and get none.
+//!
+//! Hand-written: no crate reproduces Express's matching (path-to-regexp 0.1 with `end: false`
+//! mounts); the ETag is 20 lines of SHA-1 + base64.
+//!
+//! `OPTIONS` passes through untouched: preflights are the CORS layer's business.
+
+use super::{BODY_LIMIT, html_error, is_json, json_response, parse_body};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+
+/// How much of a refused body is still read off the connection.
+const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
+
+/// One Express route inside its mount: the route path (`"/"`, `"/token"`, `"/:param"`), its
+/// methods, and the canonical path the axum router serves it under (`{}` = the raw param).
+struct Route {
+    path: &'static str,
+    methods: &'static [&'static str],
+    canonical: &'static str,
+}
+
+/// Mount prefixes from the app down to the router holding `routes`, in Express's order.
+struct Mount {
+    prefixes: &'static [&'static str],
+    routes: &'static [Route],
+}
+
+/// Medusa's mount tree for the routes `super::router` serves (keep the two in step).
+const MOUNTS: &[Mount] = &[
+    Mount {
+        prefixes: &[],
+        routes: &[Route {
+            path: "/health",
+            methods: &["GET"],
+            canonical: "/health",
+        }],
+    },
+    Mount {
+        prefixes: &["/store", "/auth"],
+        routes: &[
+            Route {
+                path: "/",
+                methods: &["GET"],
+                canonical: "/store/auth",
+            },
+            Route {
+                path: "/:email",
+                methods: &["GET"],
+                canonical: "/store/auth/{}",
+            },
+            Route {
+                path: "/",
+                methods: &["DELETE", "POST"],
+                canonical: "/store/auth",
+            },
+            Route {
+                path: "/token",
+                methods: &["POST"],
+                canonical: "/store/auth/token",
+            },
+        ],
+    },
+    Mount {
+        prefixes: &["/store", "/customers"],
+        routes: &[
+            Route {
+                path: "/",
+                methods: &["POST"],
+                canonical: "/store/customers",
+            },
+            Route {
+                path: "/me",
+                methods: &["GET"],
+                canonical: "/store/customers/me",
+            },
+        ],
+    },
+];
+
+/// `app.use(prefix)`: path-to-regexp `^<prefix>\/?(?=\/|$)` case-insensitively; the rest keeps
+/// a leading slash.
+fn strip_mount<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = path.as_bytes().get(..prefix.len())?;
+    if !head.eq_ignore_ascii_case(prefix.as_bytes()) {
+        return None;
+    }
+    let after = &path[prefix.len()..];
+    match after {
+        "" | "/" => Some("/"),
+        a if a.starts_with("//") => Some(&a[1..]),
+        a if a.starts_with('/') => Some(a),
+        _ => None,
+    }
+}
+
+/// A route path with `end: true, strict: false`: the raw param for `/:x`, `""` for literals.
+fn match_route<'a>(rest: &'a str, route: &str) -> Option<&'a str> {
+    let trimmed = rest.strip_suffix('/').filter(|t| !t.is_empty());
+    if route.starts_with("/:") {
+        let param = trimmed.unwrap_or(rest).strip_prefix('/')?;
+        (!param.is_empty() && !param.contains('/')).then_some(param)
+    } else if route == "/" {
+        (rest == "/").then_some("")
+    } else {
+        trimmed
+            .unwrap_or(rest)
+            .eq_ignore_ascii_case(route)
+            .then_some("")
+    }
+}
+
+enum Resolution {
+    /// Serve under this canonical path.
+    Route(String),
+    /// A route parameter that `decodeURIComponent` rejects.
+    BadParam,
+    NotFound,
+}
+
+fn resolve(method: &Method, path: &str) -> Resolution {
+    for mount in MOUNTS {
+        let mut rest = path;
+        if !mount.prefixes.is_empty() {
+            let Some(r) = mount
+                .prefixes
+                .iter()
+                .try_fold(path, |p, prefix| strip_mount(p, prefix))
+            else {
+                continue;
+            };
+            rest = r;
+        }
+        for route in mount.routes {
+            let Some(param) = match_route(rest, route.path) else {
+                continue;
+            };
+            // Express decodes a layer's params when its path matches, before it asks whether
+            // the route takes this method: a bad escape fails even for `POST /store/auth/%zz`.
+            if route.path.starts_with("/:") && decode_uri_component(param).is_none() {
+                return Resolution::BadParam;
+            }
+            let handles = route.methods.contains(&method.as_str())
+                || (method == Method::HEAD && route.methods.contains(&"GET"));
+            if handles {
+                return Resolution::Route(route.canonical.replace("{}", param));
+            }
+        }
+    }
+    Resolution::NotFound
+}
+
+/// JavaScript's `decodeURIComponent`: `None` where it throws (a bad escape, invalid UTF-8).
+fn decode_uri_component(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// finalhandler's resource name: `encodeurl` (keeps valid escapes, encodes the rest).
+fn encode_url(path: &str) -> String {
+    let b = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    for (i, &c) in b.iter().enumerate() {
+        let valid_escape = c == b'%'
+            && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        let keep = valid_escape
+            || matches!(c, 0x21 | 0x23..=0x24 | 0x26..=0x3B | 0x3D | 0x3F..=0x5F | 0x61..=0x7A | 0x7C | 0x7E);
+        if keep {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// finalhandler's 404 for a request no route took.
+pub(super) fn not_found_page(method: &Method, path: &str) -> Response {
+    html_error(
+        StatusCode::NOT_FOUND,
+        &escape_html(&format!("Cannot {method} {}", encode_url(path))),
+    )
+}
+
+/// The `etag` package's weak ETag: `W/"<length hex>-<base64 SHA-1, 27 chars>"`.
+pub(super) fn weak_etag(body: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, body);
+    let b64 = STANDARD.encode(digest.as_ref());
+    format!("W/\"{:x}-{}\"", body.len(), &b64[..27])
+}
+
+/// The `fresh` package, as Express's `req.fresh` calls it (no Last-Modified is ever sent).
+fn fresh(req: &HeaderMap, etag: &str) -> bool {
+    let get = |h: header::HeaderName| req.get(h).and_then(|v| v.to_str().ok());
+    let none_match = get(header::IF_NONE_MATCH);
+    let modified_since = get(header::IF_MODIFIED_SINCE);
+    if none_match.is_none() && modified_since.is_none() {
+        return false;
+    }
+    if get(header::CACHE_CONTROL).is_some_and(|c| {
+        c.split(',')
+            .any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
+    }) {
+        return false;
+    }
+    if let Some(nm) = none_match.filter(|nm| *nm != "*") {
+        let matched = nm
+            .split(',')
+            .map(str::trim)
+            .any(|m| m == etag || format!("W/{m}") == etag || m.strip_prefix("W/") == Some(etag));
+        if !matched {
+            return false;
+        }
+    }
+    // If-Modified-Since needs a Last-Modified to compare with, and there never is one.
+    modified_since.is_none()
+}
+
+/// body-parser, mounted app-wide before any router (and so before the `/store` router's
+/// cors()): a bad JSON body fails first, on every path and method, OPTIONS included.
+pub(super) async fn body_parser(req: Request, next: Next) -> Response {
+    // body-parser is mounted app-wide, before any router: a bad JSON body fails first, on
+    // every path and method.
+    // Node reads (drains) a request body nobody consumed, so the connection stays usable;
+    // answering before the client has sent it all would reset the connection under it.
+    let (parts, body) = req.into_parts();
+    let read = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+    // type-is's hasBody: a Content-Length or Transfer-Encoding header, even `Content-Length: 0`.
+    let has_body = parts.headers.contains_key(header::CONTENT_LENGTH)
+        || parts.headers.contains_key(header::TRANSFER_ENCODING);
+    let bytes = if has_body && is_json(&parts.headers) {
+        match checked_json(&parts.headers, read) {
+            Ok(b) => b,
+            Err(resp) => return *resp,
+        }
+    } else {
+        // Only the JSON parser is mounted: other bodies are never looked at.
+        read.unwrap_or_default()
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// Express's routing, behind cors(): resolve the path Express's way (or answer its 404 page),
+/// then add ETags and answer 304s.
+pub(super) async fn routing(mut req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    // Express answers HEAD with the GET route and the ETag of the body it does not send.
+    if method == Method::HEAD {
+        *req.method_mut() = Method::GET;
+    }
+    match resolve(&method, &path) {
+        Resolution::NotFound => return not_found_page(&method, &path),
+        Resolution::BadParam => {
+            let body = json!({"code": "unknown_error", "type": "unknown_error",
+                "message": "An unknown error occurred."});
+            return with_etag(
+                &HeaderMap::new(),
+                &method,
+                json_response(StatusCode::INTERNAL_SERVER_ERROR, body),
+            )
+            .await;
+        }
+        Resolution::Route(canonical) => {
+            if canonical != path {
+                let pq = match req.uri().query() {
+                    Some(q) => format!("{canonical}?{q}"),
+                    None => canonical,
+                };
+                let mut parts = req.uri().clone().into_parts();
+                if let Ok(pq) = pq.parse() {
+                    parts.path_and_query = Some(pq);
+                    if let Ok(uri) = Uri::from_parts(parts) {
+                        *req.uri_mut() = uri;
+                    }
+                }
+            }
+        }
+    }
+    let headers = req.headers().clone();
+    let resp = next.run(req).await;
+    with_etag(&headers, &method, resp).await
+}
+
+/// body-parser's JSON checks on a body already read: charset, size, syntax.
+fn checked_json(
+    headers: &HeaderMap,
+    read: Result<axum::body::Bytes, axum::Error>,
+) -> Result<axum::body::Bytes, Box<Response>> {
+    // Any charset but UTF-* is refused (body-parser would decode UTF-16/32 with iconv; only
+    // UTF-8 is modelled).
+    let charset = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(';').skip(1).find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("charset")
+                    .then(|| v.trim().trim_matches('"').to_ascii_lowercase())
+            })
+        })
+        .unwrap_or_else(|| "utf-8".into());
+    if !charset.starts_with("utf-") {
+        let message = format!(
+            "UnsupportedMediaTypeError: unsupported charset \"{}\"",
+            charset.to_ascii_uppercase()
+        );
+        return Err(Box::new(html_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &escape_html(&message),
+        )));
+    }
+    let bytes = match read {
+        Ok(b) if b.len() <= BODY_LIMIT => b,
+        _ => {
+            return Err(Box::new(html_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PayloadTooLargeError: request entity too large",
+            )));
+        }
+    };
+    parse_body(headers, &bytes)?;
+    Ok(bytes)
+}
+
+/// `res.send`'s ETag and `req.fresh` → 304, for responses Express writes with `res.send`.
+async fn with_etag(req: &HeaderMap, method: &Method, resp: Response) -> Response {
+    let sent_by_res_send = resp.headers().contains_key(header::CONTENT_TYPE)
+        && !resp.headers().contains_key("content-security-policy")
+        && !resp.headers().contains_key(header::ETAG);
+    if !sent_by_res_send {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let etag = weak_etag(&bytes);
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    let get_or_head = *method == Method::GET || *method == Method::HEAD;
+    if get_or_head && parts.status.is_success() && fresh(req, &etag) {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_TYPE);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::TRANSFER_ENCODING);
+        return Response::from_parts(parts, Body::empty());
+    }
+    if *method == Method::HEAD {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(method: &str, path: &str) -> Option<String> {
+        match resolve(&method.parse().unwrap(), path) {
+            Resolution::Route(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn express_path_matching() {
+        assert_eq!(canon("GET", "/store/auth/").as_deref(), Some("/store/auth"));
+        assert_eq!(canon("GET", "/store/AUTH").as_deref(), Some("/store/auth"));
+        assert_eq!(canon("GET", "/store//auth").as_deref(), Some("/store/auth"));
+        assert_eq!(
+            canon("GET", "/store/auth//").as_deref(),
+            Some("/store/auth")
+        );
+        assert_eq!(canon("GET", "//store/auth"), None);
+        assert_eq!(canon("GET", "/store///auth"), None);
+        assert_eq!(canon("GET", "/store/auth///"), None);
+        assert_eq!(canon("GET", "/storex/auth"), None);
+        assert_eq!(canon("PUT", "/store/auth"), None);
+        assert_eq!(
+            canon("GET", "/store/auth//x").as_deref(),
+            Some("/store/auth/x")
+        );
+        assert_eq!(
+            canon("HEAD", "/store/auth/a%40b.co/").as_deref(),
+            Some("/store/auth/a%40b.co")
+        );
+        assert_eq!(
+            canon("GET", "/store/auth/TOKEN").as_deref(),
+            Some("/store/auth/TOKEN")
+        );
+        assert_eq!(
+            canon("POST", "/STORE/auth/Token/").as_deref(),
+            Some("/store/auth/token")
+        );
+        assert_eq!(canon("POST", "/store/auth/x"), None);
+        assert_eq!(canon("GET", "/store/auth/x/y"), None);
+        assert!(matches!(
+            resolve(&Method::GET, "/store/auth/%zz"),
+            Resolution::BadParam
+        ));
+        assert!(matches!(
+            resolve(&Method::PUT, "/store/auth/%zz/"),
+            Resolution::BadParam
+        ));
+        assert!(matches!(
+            resolve(&Method::GET, "/store/auth/%FF"),
+            Resolution::BadParam
+        ));
+    }
+
+    #[test]
+    fn etag_and_names_match_express() {
+        // Values a real Medusa 1.20.11 sent for these bodies.
+        assert_eq!(
+            weak_etag(b"{\"exists\":false}"),
+            "W/\"10-ZaoHlihRI2zOKvUkBBrOC+vk/us\""
+        );
+        assert_eq!(weak_etag(b"OK"), "W/\"2-nOO9QiTIwXgNtWtBJezz8kv3SLc\"");
+        assert_eq!(
+            escape_html(&format!(
+                "Cannot GET {}",
+                encode_url("/store/auth/x/y'&<%zz%41")
+            )),
+            "Cannot GET /store/auth/x/y&#39;&amp;%3C%25zz%41"
+        );
+    }
+}
