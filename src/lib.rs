@@ -9,6 +9,7 @@
 pub mod actor;
 pub mod background;
 pub mod capture;
+pub mod coverage;
 pub mod curl;
 pub mod diagnostic;
 pub mod duration;

@@ -120,6 +120,21 @@ enum Cmd {
     Import(ImportCmd),
     /// Serve the embedded reference Medusa Store Auth API.
     Serve(ServeArgs),
+    /// Print the coverage map (contract clauses x variation classes) filled from the scenarios'
+    /// `covers:`; exits 1 when a cell is neither covered nor explained (docs/coverage.md).
+    Coverage(CoverageArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CoverageArgs {
+    /// Scenario files or directories (default: ./scenarios, else the built-in suite).
+    paths: Vec<PathBuf>,
+    /// Use this map file instead of the built-in map of its pack.
+    #[arg(long)]
+    map: Option<PathBuf>,
+    /// Also list every cell with the scenarios that cover it, or why it does not apply.
+    #[arg(long)]
+    cells: bool,
 }
 
 fn options(a: RunArgs) -> Result<RunOptions, Error> {
@@ -225,6 +240,17 @@ fn main() {
             Ok(ExitCode::Success)
         }
         Cmd::Import(ImportCmd::Curl { command }) => import_curl(command),
+        Cmd::Coverage(mut a) => {
+            if a.paths.is_empty() && std::path::Path::new("scenarios").is_dir() {
+                a.paths.push(PathBuf::from("scenarios"));
+            }
+            medusa_conform::coverage::command(
+                &a.paths,
+                a.map.as_deref(),
+                a.cells,
+                &mut std::io::stdout(),
+            )
+        }
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,
