@@ -174,7 +174,9 @@ impl Map {
             });
         }
         if clauses.is_empty() {
-            problems.push(Diagnostic::new("the coverage map lists no clause").at(span(&file, &doc.pack)));
+            problems.push(
+                Diagnostic::new("the coverage map lists no clause").at(span(&file, &doc.pack)),
+            );
         }
         if problems.is_empty() {
             Ok(Map {
@@ -245,8 +247,11 @@ impl Map {
 
 fn is_ident(s: &str) -> bool {
     !s.is_empty()
-        && s.split('-')
-            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 /// Checks a scenario's `covers:` against `map`; each problem points at its list item.
@@ -255,9 +260,8 @@ fn check_with(map: &Map, covers: &[Spanned<String>], file: &Arc<SourceFile>) -> 
     let mut seen = Vec::new();
     for c in covers {
         match map.resolve(&c.value) {
-            Ok(cell) if seen.contains(&cell) => out.push(
-                Diagnostic::new(format!("`{}` is listed twice", c.value)).at(span(file, c)),
-            ),
+            Ok(cell) if seen.contains(&cell) => out
+                .push(Diagnostic::new(format!("`{}` is listed twice", c.value)).at(span(file, c))),
             Ok(cell) => seen.push(cell),
             Err((msg, help)) => {
                 let mut d = Diagnostic::new(msg).at(span(file, c));
@@ -488,7 +492,9 @@ impl Coverage<'_> {
                         Cell::Covered(n) => n.join(", "),
                         Cell::Na(why) => format!("na: {why}"),
                         Cell::Empty => "EMPTY".into(),
-                        Cell::Conflict(why, n) => format!("na ({why}) but covered by {}", n.join(", ")),
+                        Cell::Conflict(why, n) => {
+                            format!("na ({why}) but covered by {}", n.join(", "))
+                        }
                     };
                     let _ = writeln!(s, "  {class}: {text}");
                 }
@@ -581,7 +587,10 @@ mod tests {
     fn counts_na_and_empty_cells() {
         let map = tiny();
         let loaded = vec![
-            scenario("tiny::a", "[login.works/error-paths, login.works/input-normalisation]"),
+            scenario(
+                "tiny::a",
+                "[login.works/error-paths, login.works/input-normalisation]",
+            ),
             scenario("tiny::b", "[login.works/error-paths]"),
             scenario("other::c", "[nothing/at-all]"),
         ];
@@ -598,7 +607,10 @@ mod tests {
         let table = c.render(false);
         assert!(table.contains("login.works"), "{table}");
         assert!(table.contains("EMPTY"), "{table}");
-        assert!(table.contains("12 cells: 2 covered, 4 na, 6 EMPTY"), "{table}");
+        assert!(
+            table.contains("12 cells: 2 covered, 4 na, 6 EMPTY"),
+            "{table}"
+        );
     }
 
     #[test]
@@ -607,7 +619,10 @@ mod tests {
         let all: Vec<String> = CLASSES
             .iter()
             .map(|c| format!("logout.ends/{}", c.0))
-            .chain(["login.works/input-normalisation".into(), "login.works/error-paths".into()])
+            .chain([
+                "login.works/input-normalisation".into(),
+                "login.works/error-paths".into(),
+            ])
             .collect();
         let loaded = vec![scenario("tiny::a", &format!("[{}]", all.join(", ")))];
         let c = compute(&map, &loaded).unwrap();
@@ -634,7 +649,10 @@ mod tests {
     #[test]
     fn unknown_clause_and_class_point_at_the_entry_with_a_hint() {
         let map = tiny();
-        let l = scenario("tiny::a", "[login.work/error-paths, logout.ends/eror-paths, bare]");
+        let l = scenario(
+            "tiny::a",
+            "[login.work/error-paths, logout.ends/eror-paths, bare]",
+        );
         let ds = compute(&map, &[l]).unwrap_err();
         assert_eq!(ds.len(), 3);
         assert_eq!(ds[0].position().unwrap(), "tiny::a.yaml:2:10");
@@ -656,7 +674,9 @@ mod tests {
 
     #[test]
     fn builtin_map_parses_and_is_found_by_pack() {
-        let m = Map::builtin_for("store_auth::exists::unknown").unwrap().unwrap();
+        let m = Map::builtin_for("store_auth::exists::unknown")
+            .unwrap()
+            .unwrap();
         assert_eq!(m.pack, "store-auth");
         assert!(Map::builtin_for("bugs::x").is_none());
     }

@@ -546,8 +546,10 @@ async fn post_me(
         Ok(b) => b,
         Err(r) => return *r,
     };
-    let string: fn(Option<&Value>) -> Option<&'static str> =
-        |v| v.is_some_and(|v| !v.is_string()).then_some("must be a string");
+    let string: fn(Option<&Value>) -> Option<&'static str> = |v| {
+        v.is_some_and(|v| !v.is_string())
+            .then_some("must be a string")
+    };
     let fields = ["first_name", "last_name", "phone"];
     let rules: Vec<Rule> = fields.iter().map(|f| (*f, string)).collect();
     if let Err(r) = validate(&body, &fields, &rules) {
