@@ -463,69 +463,102 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Each scenario written for an empty cell, with the faults that must make it fail.
-const CASES: &[(&str, &[Fault])] = &[
+/// Each scenario written for an empty cell, with the faults that must make it fail and the step
+/// where each must show (so a fault cannot pass by breaking something unrelated).
+const CASES: &[(&str, &[(Fault, &str)])] = &[
     (
         "authenticate/credentials-outside-body-refused.yaml",
-        &[Fault::CredentialsFromQuery],
+        &[(
+            Fault::CredentialsFromQuery,
+            "login with the credentials in the query string",
+        )],
     ),
     (
         "authenticate/two-customers-two-clients.yaml",
-        &[Fault::LastLoginWins],
+        &[(Fault::LastLoginWins, "ada's client is still ada")],
     ),
     (
         "authenticate/second-device-login-keeps-first.yaml",
-        &[Fault::OneSessionPerCustomer],
+        &[(
+            Fault::OneSessionPerCustomer,
+            "the laptop is still logged in",
+        )],
     ),
     (
         "get-session/cookie-session-many-requests.yaml",
-        &[Fault::SessionUseLimit],
+        &[(Fault::SessionUseLimit, "request 6")],
     ),
     (
         "get-token/token-reused-many-times.yaml",
-        &[Fault::TokenUseLimit],
+        &[(Fault::TokenUseLimit, "use 6")],
     ),
     (
         "get-session/credentials-elsewhere-refused.yaml",
         &[
-            Fault::BearerFromQuery,
-            Fault::BearerFromHeader,
-            Fault::BearerFromCookie,
-            Fault::BearerFromBody,
-            Fault::SessionFromQuery,
+            (Fault::BearerFromQuery, "token in ?access_token="),
+            (Fault::BearerFromHeader, "token in X-Access-Token"),
+            (Fault::BearerFromCookie, "token in a jwt cookie"),
+            (Fault::BearerFromBody, "token in a JSON body of the GET"),
+            (Fault::SessionFromQuery, "session id in ?connect.sid="),
         ],
     ),
     (
         "get-session/bearer-takes-over-after-logout.yaml",
-        &[Fault::LogoutNoop],
+        &[(
+            Fault::LogoutNoop,
+            "the same cookie and bob's token now give bob",
+        )],
     ),
     (
         "get-session/profile-change-visible.yaml",
-        &[Fault::StaleCustomer],
+        &[(
+            Fault::StaleCustomer,
+            "the cookie session shows the new name",
+        )],
     ),
     (
         "get-token/email-forms.yaml",
-        &[Fault::TrimEmail, Fault::AsciiCaseFold, Fault::LongInput500],
+        &[
+            (Fault::TrimEmail, "token with the e-mail padded with spaces"),
+            (
+                Fault::AsciiCaseFold,
+                "token with the Unicode e-mail upper-cased",
+            ),
+            (Fault::LongInput500, "token for a 300-character local part"),
+        ],
     ),
     (
         "exists/email-forms.yaml",
-        &[Fault::TrimEmail, Fault::AsciiCaseFold, Fault::LongInput500],
+        &[
+            (Fault::TrimEmail, "the e-mail padded with spaces"),
+            (Fault::AsciiCaseFold, "the e-mail upper-cased"),
+            (Fault::LongInput500, "a 1,000-character address"),
+        ],
     ),
     (
         "get-token/token-on-logged-in-cookie.yaml",
-        &[Fault::TokenLogsIn, Fault::FailedTokenLogsOut],
+        &[
+            (Fault::TokenLogsIn, "the cookie is still ada's"),
+            (
+                Fault::FailedTokenLogsOut,
+                "the cookie is still ada's after the failure",
+            ),
+        ],
     ),
     (
         "get-token/two-customers-tokens.yaml",
-        &[Fault::LastLoginWins],
+        &[(Fault::LastLoginWins, "ada's token is ada")],
     ),
     (
         "register/two-clients-register.yaml",
-        &[Fault::RegistrationSharesSession],
+        &[(Fault::RegistrationSharesSession, "ada's client is ada")],
     ),
     (
         "delete-session/token-survives-repeated-logouts.yaml",
-        &[Fault::LogoutRevokesTokens],
+        &[(
+            Fault::LogoutRevokesTokens,
+            "the token still works after logout 1",
+        )],
     ),
 ];
 
@@ -551,6 +584,7 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
             u
         }
     };
+    println!("gap scenarios through the fault proxy, upstream {upstream}");
     let env = Arc::new(env);
     let client = medusa_conform::http::client(&Default::default()).unwrap();
     let base_seed = std::time::SystemTime::now()
@@ -567,7 +601,8 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
         };
         let scenarios = Arc::new(harness::prepare(&opts).unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(scenarios.len(), 1, "{file}");
-        for &fault in std::iter::once(&Fault::None).chain(faults.iter()) {
+        let cases = std::iter::once((Fault::None, "")).chain(faults.iter().copied());
+        for (fault, step) in cases {
             runs += 1;
             let report = rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -598,20 +633,14 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
             } else {
                 Status::Failed
             };
-            println!("{file:<55} {fault:<28?} {:?}", report.status);
-            if std::env::var("COVERAGE_FAULTS_DEBUG").is_ok() {
-                println!(
-                    "{}",
-                    medusa_conform::report::human::failure(&report, false)
-                        .lines()
-                        .take(6)
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                );
-            }
-            if report.status != want {
+            // Where it failed: the first line of the failure ("step `…` failed: …").
+            let failure = medusa_conform::report::human::failure(&report, false);
+            let first = failure.lines().find(|l| l.contains("failed")).unwrap_or("");
+            println!("{file:<52} {fault:<26?} {:?}  {first}", report.status);
+            let at_step = fault == Fault::None || first.contains(&format!("step `{step}` failed"));
+            if report.status != want || !at_step {
                 problems.push(format!(
-                    "{file} under {fault:?}: {:?}, expected {want:?}\n{}",
+                    "{file} under {fault:?}: {:?}, expected {want:?} at step `{step}`\n{}",
                     report.status,
                     medusa_conform::report::human::failure(&report, false)
                 ));
