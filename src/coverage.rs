@@ -89,12 +89,7 @@ pub struct Map {
 }
 
 fn suggest(word: &str, options: &[&str]) -> Option<String> {
-    options
-        .iter()
-        .map(|o| (strsim::jaro_winkler(word, o), o))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, o)| format!("did you mean `{o}`?"))
+    crate::suggest::did_you_mean(word, options.iter().copied())
 }
 
 fn class_names() -> Vec<&'static str> {

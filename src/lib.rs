@@ -8,6 +8,7 @@
 
 pub mod actor;
 pub mod background;
+pub mod bound;
 pub mod capture;
 pub mod coverage;
 pub mod curl;
@@ -17,7 +18,6 @@ pub mod embedded;
 pub mod error;
 pub mod event;
 pub mod expect;
-pub mod fault;
 pub mod harness;
 pub mod http;
 pub mod import_curl;
@@ -32,8 +32,10 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod sessions;
 pub mod source;
 pub mod specs;
+pub mod suggest;
 pub mod template;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).

@@ -341,6 +341,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
             reason: k.reason.clone(),
         }),
         note: None,
+        not_applicable: None,
         steps: vec![],
     };
     let missing: Vec<&str> = sc
@@ -363,11 +364,13 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         .as_ref()
         .filter(|s| ctx.target.scheme() != s.as_str())
     {
-        report.status = Status::Skipped;
-        report.note = Some(format!(
-            "requires an {scheme} target (this one is {})",
-            ctx.target.scheme()
-        ));
+        let why = crate::event::NotApplicable::Scheme {
+            required: scheme.clone(),
+            target: ctx.target.scheme().to_string(),
+        };
+        report.status = Status::NotApplicable;
+        report.note = Some(why.to_string());
+        report.not_applicable = Some(why);
         return report;
     }
     let mut st = RunState {
@@ -424,6 +427,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
                 ));
                 report.steps.push(s);
                 report.status = Status::Failed;
+                report.bound();
                 return report;
             }
         }
@@ -497,6 +501,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
             .iter_mut()
             .for_each(|f| f.message = st.redactor.text(&f.message));
     }
+    report.bound();
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }

@@ -19,6 +19,7 @@ struct Summary {
     failed: usize,
     known_bugs: usize,
     skipped: usize,
+    not_applicable: usize,
 }
 
 pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
@@ -33,6 +34,7 @@ pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
             failed: c.failed,
             known_bugs: c.known_bugs,
             skipped: c.skipped,
+            not_applicable: c.not_applicable,
         },
         scenarios: reports,
     };

@@ -60,7 +60,7 @@ pub fn render(reports: &[ScenarioReport]) -> String {
         for r in rs {
             let status = match r.status {
                 Status::Passed | Status::KnownBug => TestCaseStatus::success(),
-                Status::Skipped => {
+                Status::Skipped | Status::NotApplicable => {
                     let mut s = TestCaseStatus::skipped();
                     if let Some(n) = &r.note {
                         s.set_message(n.clone());
