@@ -10,6 +10,7 @@ pub mod actor;
 pub mod background;
 pub mod bound;
 pub mod capture;
+pub mod coverage;
 pub mod curl;
 pub mod diagnostic;
 pub mod driver;

@@ -175,6 +175,21 @@ enum Cmd {
     /// Client drivers (driver mode).
     #[command(subcommand)]
     Driver(DriverCmd),
+    /// Print the coverage map (contract clauses x variation classes) filled from the scenarios'
+    /// `covers:`; exits 1 when a cell is neither covered nor explained (docs/coverage.md).
+    Coverage(CoverageArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CoverageArgs {
+    /// Scenario files or directories (default: ./scenarios, else the built-in suite).
+    paths: Vec<PathBuf>,
+    /// Use this map file instead of the built-in map of its pack.
+    #[arg(long)]
+    map: Option<PathBuf>,
+    /// Also list every cell with the scenarios that cover it, or why it does not apply.
+    #[arg(long)]
+    cells: bool,
 }
 
 fn options(a: RunArgs) -> Result<RunOptions, Error> {
@@ -300,6 +315,17 @@ fn main() {
             specs,
         }) => medusa_conform::driver::DriverSpec::from_command_line(&command)
             .and_then(|spec| medusa_conform::driver::check::run(&spec, target, &specs)),
+        Cmd::Coverage(mut a) => {
+            if a.paths.is_empty() && std::path::Path::new("scenarios").is_dir() {
+                a.paths.push(PathBuf::from("scenarios"));
+            }
+            medusa_conform::coverage::command(
+                &a.paths,
+                a.map.as_deref(),
+                a.cells,
+                &mut std::io::stdout(),
+            )
+        }
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,

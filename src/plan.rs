@@ -829,6 +829,9 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             None,
         );
     }
+    // `covers:` names cells of the pack's coverage map (checked against the map built in).
+    p.problems
+        .extend(crate::coverage::check_covers(&l.name, &d.covers, &l.file));
     let known_bug = d.known_bug.as_ref().map(|k| {
         let issue = k.value.issue.clone();
         let url = k.value.url.clone().unwrap_or_else(|| issue_url(&issue));

@@ -55,6 +55,10 @@ pub struct ScenarioDoc {
     pub description: Option<String>,
     #[serde(default)]
     pub tags: Vec<Spanned<String>>,
+    /// Cells of the pack's coverage map this scenario covers, as `clause/class`
+    /// (see `src/coverage.rs` and `docs/coverage.md`).
+    #[serde(default)]
+    pub covers: Vec<Spanned<String>>,
     #[serde(default)]
     pub requires: Option<Requires>,
     #[serde(default)]

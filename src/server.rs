@@ -531,6 +531,53 @@ async fn get_me(
     current(&st, &sess, &headers, false)
 }
 
+/// `POST /store/customers/me`: a profile change (names and phone), seen by the next call.
+async fn post_me(
+    State(st): State<Shared>,
+    axum::Extension(sess): axum::Extension<Sess>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(id) = st.who(&sess, &headers) else {
+        return passport_401();
+    };
+    let body = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let string: fn(Option<&Value>) -> Option<&'static str> = |v| {
+        v.is_some_and(|v| !v.is_string())
+            .then_some("must be a string")
+    };
+    let fields = ["first_name", "last_name", "phone"];
+    let rules: Vec<Rule> = fields.iter().map(|f| (*f, string)).collect();
+    if let Err(r) = validate(&body, &fields, &rules) {
+        return *r;
+    }
+    let updated = {
+        let mut store = st.store.write().unwrap();
+        store.customers.iter_mut().find(|c| c.id == id).map(|c| {
+            for (f, slot) in [
+                ("first_name", &mut c.first_name),
+                ("last_name", &mut c.last_name),
+                ("phone", &mut c.phone),
+            ] {
+                if let Some(v) = body.get(f) {
+                    *slot = v.clone();
+                }
+            }
+            c.clone()
+        })
+    };
+    match updated {
+        Some(c) => json_response(StatusCode::OK, customer_json(&c, false)),
+        None => json_response(
+            StatusCode::NOT_FOUND,
+            json!({"type": "not_found", "message": format!("Customer with id: {id} was not found")}),
+        ),
+    }
+}
+
 async fn delete_auth(
     State(st): State<Shared>,
     axum::Extension(sess): axum::Extension<Sess>,
@@ -658,7 +705,7 @@ fn router(st: Shared) -> Router {
         .route("/store/auth/token", get(exists_token).post(post_token))
         .route("/store/auth/{email}", get(exists))
         .route("/store/customers", axum::routing::post(post_customers))
-        .route("/store/customers/me", get(get_me))
+        .route("/store/customers/me", get(get_me).post(post_me))
         .fallback(not_found)
         .with_state(st.clone());
     // Session, then body-parser, then CORS, then Express's routing, around the whole router
