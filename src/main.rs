@@ -47,6 +47,12 @@ struct RunArgs {
     /// Write a JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (attach it to a bug report).
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Write a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long)]
+    summary: Option<PathBuf>,
     /// Seed for the generators (printed by every run; replays its data).
     #[arg(long)]
     seed: Option<u64>,
@@ -181,6 +187,8 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         skip_tags: a.skip_tags,
         junit: a.junit,
         json: a.json,
+        html: a.html,
+        summary: a.summary,
         seed: a.seed,
         repeat: a.repeat,
         client: medusa_conform::http::ClientOptions {
