@@ -1206,7 +1206,6 @@ fn build(r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
     })
 }
 
-
 /// Maps one request to a step (operation or raw `request:`), its secrets moved into `vars`
 /// (shared, so one value used by several steps is one variable).
 pub(crate) fn build_step(
@@ -1437,10 +1436,7 @@ pub(crate) fn build_step(
                 req.insert("headers".into(), Value::Object(h));
             }
             if let Some(j) = &json_body {
-                req.insert(
-                    "json".into(),
-                    scrub_json(j, false, "", vars, &mut warnings),
-                );
+                req.insert("json".into(), scrub_json(j, false, "", vars, &mut warnings));
             } else if let Some(b) = &body {
                 let form = content_type
                     .as_deref()

@@ -130,6 +130,14 @@ enum ImportCmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+    /// `import har FILE.har`: a browser's exported session becomes one scenario (printed).
+    Har {
+        /// The HAR file (DevTools "Save all as HAR", Playwright `recordHar`).
+        file: PathBuf,
+        /// Keep the target's other requests too, as `request:` steps.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -250,6 +258,17 @@ fn main() {
             Ok(ExitCode::Success)
         }
         Cmd::Import(ImportCmd::Curl { command }) => import_curl(command),
+        Cmd::Import(ImportCmd::Har { file, all }) => {
+            medusa_conform::import_har::import_file(&file, all)
+                .map_err(|e| Error::Usage(format!("import har: {e}")))
+                .map(|h| {
+                    for w in &h.warnings {
+                        eprintln!("note: {w}");
+                    }
+                    print!("{}", h.scenario);
+                    ExitCode::Success
+                })
+        }
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,
