@@ -506,14 +506,15 @@ pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarErro
                     r.headers
                         .push(("Content-Type".into(), pd.mime_type.clone()));
                 }
-                if method == "POST" && url.path == "/store/customers" {
-                    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&t) {
-                        if let Some(Value::String(s)) = m.get("email") {
-                            registered_emails.push(s.clone());
-                        }
-                        if let Some(Value::String(s)) = m.get("password") {
-                            registered_passwords.push(s.clone());
-                        }
+                if method == "POST"
+                    && url.path == "/store/customers"
+                    && let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&t)
+                {
+                    if let Some(Value::String(s)) = m.get("email") {
+                        registered_emails.push(s.clone());
+                    }
+                    if let Some(Value::String(s)) = m.get("password") {
+                        registered_passwords.push(s.clone());
                     }
                 }
                 r.data.push((t, false));
