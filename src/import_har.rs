@@ -768,3 +768,58 @@ fn render(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_compare_across_offsets() {
+        let utc = timestamp("2026-11-29T05:10:19.500Z").expect("utc");
+        let paris = timestamp("2026-11-29T06:10:19.500+01:00").expect("offset");
+        let ny = timestamp("2026-11-29T00:10:19.400-05:00").expect("negative offset");
+        assert_eq!(utc, paris);
+        assert!(ny < utc);
+        assert_eq!(timestamp("yesterday"), None);
+        assert_eq!(timestamp(""), None);
+    }
+
+    #[test]
+    fn store_auth_routes_only() {
+        assert!(is_store_auth("POST", "/store/auth"));
+        assert!(is_store_auth("GET", "/store/auth/a%40b.com"));
+        assert!(is_store_auth("DELETE", "/store/auth"));
+        assert!(!is_store_auth("DELETE", "/store/auth/token"));
+        assert!(!is_store_auth("GET", "/store/products"));
+        assert!(!is_store_auth("GET", "/store/auth/a/b"));
+    }
+
+    #[test]
+    fn set_cookie_lines_joined_by_newlines_are_split() {
+        let r = Response {
+            headers: vec![Pair {
+                name: "Set-Cookie".into(),
+                value: "a=1; Path=/\nconnect.sid=s%3Ax.y; HttpOnly".into(),
+            }],
+            ..Response::default()
+        };
+        assert_eq!(
+            set_cookies(&r),
+            vec![
+                ("a".to_string(), "1".to_string()),
+                ("connect.sid".to_string(), "s%3Ax.y".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn oversized_and_bad_base64_bodies_are_skipped_not_fatal() {
+        assert_eq!(
+            body_text(Some("aGk="), Some("base64")).as_deref(),
+            Some("hi")
+        );
+        assert_eq!(body_text(Some("%%%"), Some("base64")), None);
+        let huge = "x".repeat(MAX_BODY_BYTES * 2);
+        assert_eq!(body_text(Some(&huge), None), None);
+    }
+}

@@ -222,14 +222,11 @@ fn browser_missing() -> Option<String> {
     Some(why)
 }
 
-#[test]
-fn a_live_browser_recording_imports_without_secrets_and_passes_against_serve() {
-    if let Some(why) = browser_missing() {
-        eprintln!("SKIPPED a_live_browser_recording: {why}");
-        return;
-    }
+/// `medusa-conform serve --port 0 EXTRA…`: the child (killed by the caller) and its URL.
+fn serve(extra: &[&str]) -> (std::process::Child, String) {
     let mut serve = bin()
         .args(["serve", "--port", "0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -243,8 +240,64 @@ fn a_live_browser_recording_imports_without_secrets_and_passes_against_serve() {
             break;
         }
     }
+    (serve, url)
+}
+
+/// Runs `f` with a `serve` target, and stops it whatever `f` does.
+fn with_serve(extra: &[&str], f: impl FnOnce(&str) + std::panic::UnwindSafe) {
+    let (mut child, url) = serve(extra);
     let result = std::panic::catch_unwind(|| {
         assert!(!url.is_empty(), "serve printed no URL");
+        f(&url)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+/// The imported scenario can fail: on a server whose session cookie cannot come back over
+/// plain http (production mode: `Secure`), the session check after login is a 401.
+#[test]
+fn the_imported_scenario_fails_where_the_session_does_not_survive() {
+    let (yaml, _) = import(&fixture("chromium-playwright.har"), false);
+    with_serve(&["--production"], |url| {
+        let (ok, out) = run(&yaml, Some(url));
+        assert!(
+            !ok,
+            "the scenario passed on a server that breaks the session:\n{out}"
+        );
+        assert!(
+            out.contains("step `GET /store/auth` failed: status"),
+            "{out}"
+        );
+        assert!(out.contains("expected status 200, got 401"), "{out}");
+    });
+}
+
+/// The same recording also passes against the real Medusa 1.20.11 (when MEDUSA_URL names one,
+/// as under .ci/run).
+#[test]
+fn the_imported_scenario_passes_against_the_real_medusa() {
+    let Ok(url) = std::env::var("MEDUSA_URL") else {
+        eprintln!(
+            "SKIPPED: MEDUSA_URL is not set (tests/targets/medusa-v1/up starts a real Medusa)"
+        );
+        return;
+    };
+    let (yaml, _) = import(&fixture("chromium-playwright.har"), false);
+    assert_passes(&yaml, Some(&url));
+}
+
+#[test]
+fn a_live_browser_recording_imports_without_secrets_and_passes_against_serve() {
+    if let Some(why) = browser_missing() {
+        eprintln!("SKIPPED a_live_browser_recording: {why}");
+        return;
+    }
+    with_serve(&[], |url| {
+        let url = url.to_string();
         let dir = tempfile::tempdir().expect("tempdir");
         let har = dir.path().join("live.har");
         let email = format!("live.{}@example.com", std::process::id());
@@ -298,9 +351,4 @@ fn a_live_browser_recording_imports_without_secrets_and_passes_against_serve() {
         assert_session_shape(&yaml);
         assert_passes(&yaml, Some(&url));
     });
-    let _ = serve.kill();
-    let _ = serve.wait();
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
 }
