@@ -12,10 +12,12 @@
 //!   jar's business, so the step sends nothing. Chromium leaves Cookie/Set-Cookie out of HARs
 //!   unless asked; then continuity is inferred from the Set-Cookie order, which is the same
 //!   thing the jar does. A cookie nobody set during the recording (a session from before it)
-//!   becomes a `CHANGE-ME` variable. When the HAR does record cookies (Firefox) and a request
-//!   went without any, the step says `cookies: false`.
+//!   becomes a `CHANGE-ME` variable. When the HAR does record cookies (Firefox, Playwright) and
+//!   a request went without any while the browser held some (`credentials: "omit"`), it is
+//!   made by a second actor, `without_cookies`, whose jar the session does not touch.
 //! - Tokens: `get_token`'s `access_token` is kept by the actor and sent as a bearer by later
-//!   steps, exactly what the browser did; a request without it says `bearer: false`.
+//!   steps, exactly what the browser did; a request without it says `bearer: false`. Another
+//!   actor sending it gets `bearer: "{{ token }}"` from a capture.
 //! - Any other value a response carried that a later request sends back (an id, a token) becomes
 //!   a `capture:` on the step that received it, never a literal.
 //! - Passwords become variables: for an account registered in the recording a fresh random one
