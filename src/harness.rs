@@ -294,6 +294,12 @@ fn write_reports(
     if let Some(p) = &opts.json {
         write(p, crate::report::json::render(reports, target, seed))?;
     }
+    if let Some(p) = &opts.html {
+        write(p, crate::report::html::render(reports, target, seed))?;
+    }
+    if let Some(p) = &opts.summary {
+        write(p, crate::report::summary::render(reports, target, seed))?;
+    }
     Ok(())
 }
 

@@ -22,6 +22,7 @@ pub mod expect;
 pub mod harness;
 pub mod http;
 pub mod import_curl;
+pub mod import_har;
 pub mod jwt;
 pub mod load;
 pub mod operation;

@@ -47,6 +47,12 @@ struct RunArgs {
     /// Write a JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (attach it to a bug report).
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Write a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long)]
+    summary: Option<PathBuf>,
     /// Seed for the generators (printed by every run; replays its data).
     #[arg(long)]
     seed: Option<u64>,
@@ -138,6 +144,14 @@ enum ImportCmd {
         /// The curl command: one quoted argument, several arguments, or nothing to read stdin.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
+    },
+    /// `import har FILE.har`: a browser's exported session becomes one scenario (printed).
+    Har {
+        /// The HAR file (DevTools "Save all as HAR", Playwright `recordHar`).
+        file: PathBuf,
+        /// Keep the target's other requests too, as `request:` steps.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -247,6 +261,8 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         skip_tags: a.skip_tags,
         junit: a.junit,
         json: a.json,
+        html: a.html,
+        summary: a.summary,
         seed: a.seed,
         repeat: a.repeat,
         client: medusa_conform::http::ClientOptions {
@@ -325,6 +341,17 @@ fn main() {
                 a.cells,
                 &mut std::io::stdout(),
             )
+        }
+        Cmd::Import(ImportCmd::Har { file, all }) => {
+            medusa_conform::import_har::import_file(&file, all)
+                .map_err(|e| Error::Usage(format!("import har: {e}")))
+                .map(|h| {
+                    for w in &h.warnings {
+                        eprintln!("note: {w}");
+                    }
+                    print!("{}", h.scenario);
+                    ExitCode::Success
+                })
         }
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
