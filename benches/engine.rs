@@ -181,6 +181,7 @@ fn context(url: &str, env: &Arc<HashMap<String, String>>, seed: u64) -> Arc<Cont
         env: env.clone(),
         cli_vars: vec![],
         seed,
+        strict: false,
     })
 }
 
@@ -200,7 +201,7 @@ impl Tally {
             match rep.status {
                 Status::Passed => self.passed += 1,
                 Status::Failed => self.failed += 1,
-                Status::Skipped => self.skipped += 1,
+                Status::Skipped | Status::NotApplicable => self.skipped += 1,
                 Status::KnownBug => self.known_bug += 1,
             }
             let planned: Vec<_> = sc

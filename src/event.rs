@@ -13,6 +13,8 @@ pub enum Status {
     Skipped,
     /// A `known_bug` scenario whose bug still reproduces.
     KnownBug,
+    /// A `level: exact` scenario in a run without `--strict`: neither passed nor skipped.
+    NotApplicable,
 }
 
 #[derive(Debug, Clone, Serialize)]

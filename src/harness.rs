@@ -119,6 +119,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         env: Arc::new(opts.env.clone()),
         cli_vars: opts.vars.clone(),
         seed,
+        strict: opts.strict,
     });
     eprintln!(
         "medusa-conform: {} scenario(s) against {target}, seed {seed}",
@@ -199,9 +200,9 @@ fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>)
                     .map_err(|_| Failed::from("the scenario's task panicked"))?;
                 let outcome = match report.status {
                     Status::Passed => Ok(Completion::Completed),
-                    Status::Skipped | Status::KnownBug => Ok(Completion::ignored_with(
-                        report.note.clone().unwrap_or_default(),
-                    )),
+                    Status::Skipped | Status::KnownBug | Status::NotApplicable => Ok(
+                        Completion::ignored_with(report.note.clone().unwrap_or_default()),
+                    ),
                     Status::Failed => {
                         Err(Failed::from(crate::report::human::failure(&report, false)))
                     }

@@ -47,6 +47,10 @@ struct RunArgs {
     /// Run the selection N times.
     #[arg(long, default_value_t = 1)]
     repeat: u32,
+    /// Also check exact-wire expectations (fidelity to Medusa 1.20.11 beyond the contract
+    /// clients rely on; docs/levels.md).
+    #[arg(long)]
+    strict: bool,
     /// Send requests through this proxy (none by default, whatever HTTP_PROXY says).
     #[arg(long)]
     proxy: Option<String>,
@@ -159,6 +163,7 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         json: a.json,
         seed: a.seed,
         repeat: a.repeat,
+        strict: a.strict,
         client: medusa_conform::http::ClientOptions {
             proxy: a.proxy,
             insecure: a.insecure,

@@ -20,6 +20,8 @@ pub struct RunOptions {
     pub json: Option<PathBuf>,
     pub seed: Option<u64>,
     pub repeat: u32,
+    /// Also check exact-wire expectations (`--strict`).
+    pub strict: bool,
     pub client: crate::http::ClientOptions,
     /// libtest-style selection and output.
     pub filter: Option<String>,

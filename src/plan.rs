@@ -32,10 +32,22 @@ pub struct KnownBug {
     pub step: Option<String>,
 }
 
+/// Which expectations a scenario or an expectation belongs to (docs/levels.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// What a client or storefront relies on: checked by every run.
+    #[default]
+    Contract,
+    /// Fidelity to the 1.20.11 wire beyond that: checked only under `--strict`.
+    Exact,
+}
+
 /// A scenario ready to run.
 #[derive(Debug)]
 pub struct Scenario {
     pub name: String,
+    /// `Exact`: the whole scenario is about wire fidelity and runs only under `--strict`.
+    pub level: Level,
     pub title: String,
     pub description: String,
     pub tags: Vec<String>,
@@ -92,6 +104,8 @@ pub struct Step {
 pub struct Expectation {
     pub span: Span,
     pub kind: Check,
+    /// From an `exact:` block: checked only under `--strict`.
+    pub exact: bool,
 }
 
 #[derive(Debug)]
@@ -116,7 +130,8 @@ pub enum Check {
     Cookie(String, Vec<CookieAttr>),
     Json(serde_json_path::JsonPath, String, Pred),
     Body(Pred),
-    Schema(String, Arc<jsonschema::Validator>),
+    /// Both levels of the schema: the relaxed one by default, as written under `--strict`.
+    Schema(String, crate::specs::Compiled),
     Jwt(Box<JwtCheck>),
 }
 
@@ -513,8 +528,26 @@ impl Planner<'_> {
         }))
     }
 
+    /// Compiles `expect:`; its `exact:` block is compiled the same way, marked exact.
     fn expect(&mut self, e: &Spanned<crate::scenario::ExpectDoc>, out: &mut Vec<Expectation>) {
-        let d = &e.value;
+        self.expect_level(&e.value, out);
+        let contract = out.len();
+        if let Some(x) = &e.value.exact {
+            if x.value.exact.is_some() {
+                self.err(
+                    self.span(x),
+                    "`exact:` cannot hold another `exact:`",
+                    Some(
+                        "everything inside `exact:` is already checked only under --strict".into(),
+                    ),
+                );
+            }
+            self.expect_level(&x.value, out);
+            out[contract..].iter_mut().for_each(|e| e.exact = true);
+        }
+    }
+
+    fn expect_level(&mut self, d: &crate::scenario::ExpectDoc, out: &mut Vec<Expectation>) {
         if let Some(s) = &d.status {
             let span = self.span(s);
             let spec = match &s.value {
@@ -534,6 +567,7 @@ impl Planner<'_> {
             match spec {
                 Some(k) => out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Status(k),
                 }),
                 None => self.err(
@@ -547,6 +581,7 @@ impl Planner<'_> {
             let span = self.span(ct);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::ContentType(self.pred(ct)),
             });
         }
@@ -554,6 +589,7 @@ impl Planner<'_> {
             let span = self.span(v);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Header(k.value.to_ascii_lowercase(), self.pred(v)),
             });
         }
@@ -566,6 +602,7 @@ impl Planner<'_> {
             if map.get("absent").and_then(Value::as_bool) == Some(true) {
                 out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::CookieAbsent(k.value.clone()),
                 });
                 continue;
@@ -597,6 +634,7 @@ impl Planner<'_> {
             }
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Cookie(k.value.clone(), attrs),
             });
         }
@@ -606,6 +644,7 @@ impl Planner<'_> {
             if let Some(p) = self.jsonpath(kspan, &k.value) {
                 out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Json(p, k.value.clone(), self.pred(v)),
                 });
             }
@@ -614,6 +653,7 @@ impl Planner<'_> {
             let span = self.span(b);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Body(self.pred(b)),
             });
         }
@@ -622,6 +662,7 @@ impl Planner<'_> {
             match self.specs.get(&s.value) {
                 Some(v) => out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Schema(s.value.clone(), v),
                 }),
                 None => {
@@ -646,6 +687,7 @@ impl Planner<'_> {
             let lifetime = jd.lifetime.as_ref().map(|l| self.pred(l));
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Jwt(Box::new(JwtCheck {
                     from,
                     from_text: jd.from.value.clone(),
@@ -826,11 +868,27 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         .as_ref()
         .map(|t| p.duration(t))
         .unwrap_or(DEFAULT_SCENARIO_TIMEOUT);
+    let level = match d.level.as_ref().map(|l| l.value.as_str()) {
+        None | Some("contract") => Level::Contract,
+        Some("exact") => Level::Exact,
+        Some(other) => {
+            let l = d.level.as_ref().map(|l| p.span(l));
+            if let Some(span) = l {
+                p.err(
+                    span,
+                    format!("`level` is `contract` or `exact`, not `{other}`"),
+                    suggest(other, crate::scenario::LEVELS),
+                );
+            }
+            Level::Contract
+        }
+    };
     if !p.problems.is_empty() {
         return Err(p.problems);
     }
     Ok(Scenario {
         name: l.name.clone(),
+        level,
         title: d.name.value.clone(),
         description: d.description.clone().unwrap_or_default(),
         tags: d.tags.iter().map(|t| t.value.clone()).collect(),

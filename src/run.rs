@@ -20,7 +20,12 @@ pub struct Context {
     pub env: Arc<HashMap<String, String>>,
     pub cli_vars: Vec<(String, String)>,
     pub seed: u64,
+    /// `--strict`: also check exact-wire expectations and `level: exact` scenarios.
+    pub strict: bool,
 }
+
+/// Why a `level: exact` scenario did not run in a default run.
+pub const NOT_APPLICABLE: &str = "exact-wire check: runs under --strict";
 
 /// Report bodies are cut to this many bytes (the full body is never kept in a report).
 const REPORT_BODY: usize = 4096;
@@ -234,8 +239,9 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
             found.iter().for_each(|s| st.redactor.add(s));
         }
         let mut failures = Vec::new();
-        for e in &step.expects {
-            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope) {
+        for e in step.expects.iter().filter(|e| ctx.strict || !e.exact) {
+            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, ctx.strict)
+            {
                 failures.push((e.span.clone(), f));
             }
         }
@@ -343,6 +349,11 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         note: None,
         steps: vec![],
     };
+    if sc.level == crate::plan::Level::Exact && !ctx.strict {
+        report.status = Status::NotApplicable;
+        report.note = Some(NOT_APPLICABLE.into());
+        return report;
+    }
     let missing: Vec<&str> = sc
         .requires_env
         .iter()

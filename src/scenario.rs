@@ -57,6 +57,10 @@ pub struct ScenarioDoc {
     pub tags: Vec<Spanned<String>>,
     #[serde(default)]
     pub requires: Option<Requires>,
+    /// `contract` (the default) or `exact`: a scenario entirely about 1.20.11 wire fidelity,
+    /// run only under `--strict` (docs/levels.md).
+    #[serde(default)]
+    pub level: Option<Spanned<String>>,
     #[serde(default)]
     pub known_bug: Option<Spanned<KnownBugDoc>>,
     #[serde(default)]
@@ -180,7 +184,27 @@ pub struct ExpectDoc {
     pub schema: Option<Spanned<String>>,
     #[serde(default)]
     pub jwt: Option<Spanned<JwtExpectDoc>>,
+    /// The same keys again, checked only under `--strict`: fidelity to the 1.20.11 wire that
+    /// no client relies on (docs/levels.md).
+    #[serde(default)]
+    pub exact: Option<Spanned<Box<ExpectDoc>>>,
 }
+
+/// The keys of `expect:` (and of its `exact:` block), for hints and the editor schema test.
+pub const EXPECT_KEYS: &[&str] = &[
+    "status",
+    "content_type",
+    "headers",
+    "cookies",
+    "json",
+    "body",
+    "schema",
+    "jwt",
+    "exact",
+];
+
+/// The values of a scenario's `level:`.
+pub const LEVELS: &[&str] = &["contract", "exact"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

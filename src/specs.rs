@@ -1,6 +1,13 @@
 //! The JSON Schema registry: every `*.json` under `specs/` is read once, registered under its
 //! `file://` URI (so `$id` and relative `$ref`s resolve offline from any working directory),
 //! and compiled once. Scenarios name a schema by its file stem (`StoreAuthRes`).
+//!
+//! Each schema is compiled twice (docs/levels.md): as written, for `--strict`, and relaxed to
+//! the contract level for the default run. [`relax`] is the one place that decides what the
+//! contract level leaves out: closedness (`additionalProperties: false`,
+//! `unevaluatedProperties: false`: a plugin may add a field) and whatever a schema lists in
+//! its own `x-exact` (keyword paths, e.g. an id's `pattern`). `password_hash: false` and every
+//! `required` stay at both levels.
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
@@ -18,10 +25,19 @@ pub struct Violation {
     pub message: String,
 }
 
+/// A schema compiled at both levels.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The contract level (relaxed): what the default run checks.
+    pub contract: Arc<jsonschema::Validator>,
+    /// The schema as written: checked under `--strict`.
+    pub exact: Arc<jsonschema::Validator>,
+}
+
 /// Compiled schemas by name.
 #[derive(Default)]
 pub struct Specs {
-    validators: BTreeMap<String, Arc<jsonschema::Validator>>,
+    validators: BTreeMap<String, Compiled>,
     pub dir: Option<PathBuf>,
 }
 
@@ -108,6 +124,30 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
+        let relaxed: Vec<(String, PathBuf, Value)> = docs
+            .iter()
+            .map(|(u, f, v)| {
+                let mut v = v.clone();
+                relax(&mut v);
+                (u.clone(), f.clone(), v)
+            })
+            .collect();
+        let exact = Specs::validators(&docs, dir.as_deref())?;
+        let contract = Specs::validators(&relaxed, dir.as_deref())?;
+        let validators = exact
+            .into_iter()
+            .zip(contract)
+            .map(|((name, exact), (_, contract))| (name, Compiled { contract, exact }))
+            .collect();
+        Ok(Specs { validators, dir })
+    }
+
+    /// Compiles every document against one registry of them, by file stem.
+    fn validators(
+        docs: &[(String, PathBuf, Value)],
+        dir: Option<&Path>,
+    ) -> Result<Vec<(String, Arc<jsonschema::Validator>)>, Error> {
+        let mut problems = Vec::new();
         let where_ = dir
             .as_ref()
             .map(|d| d.display().to_string())
@@ -116,8 +156,8 @@ impl Specs {
             .extend(docs.iter().map(|(uri, _, v)| (uri.as_str(), v)))
             .and_then(|b| b.prepare())
             .map_err(|e| Error::invalid(Diagnostic::new(format!("specs in {where_}: {e}"))))?;
-        let mut validators = BTreeMap::new();
-        for (uri, path, v) in &docs {
+        let mut validators = Vec::new();
+        for (uri, path, v) in docs {
             let name = path
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -133,9 +173,7 @@ impl Specs {
                 .should_validate_formats(true)
                 .build(v)
             {
-                Ok(val) => {
-                    validators.insert(name, Arc::new(val));
-                }
+                Ok(val) => validators.push((name, Arc::new(val))),
                 Err(e) => problems.push(
                     Diagnostic::new(format!("{}: the schema does not compile: {e}", path.display()))
                         .help("fix the schema; every $ref must name a file under specs/ (nothing is fetched)"),
@@ -145,14 +183,14 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        Ok(Specs { validators, dir })
+        Ok(validators)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.validators.keys().map(String::as_str)
     }
 
-    pub fn get(&self, name: &str) -> Option<Arc<jsonschema::Validator>> {
+    pub fn get(&self, name: &str) -> Option<Compiled> {
         self.validators.get(name).cloned()
     }
 
@@ -174,6 +212,39 @@ impl Specs {
                 self.names().collect::<Vec<_>>().join(", ")
             ),
         }
+    }
+}
+
+/// Rewrites a schema document to its contract level, in place: drops `additionalProperties:
+/// false` and `unevaluatedProperties: false`, and every keyword path an object lists in
+/// `x-exact` (slash-separated, relative to that object: `pattern`, `properties/groups`).
+pub fn relax(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for k in ["additionalProperties", "unevaluatedProperties"] {
+                if o.get(k) == Some(&Value::Bool(false)) {
+                    o.remove(k);
+                }
+            }
+            if let Some(Value::Array(paths)) = o.remove("x-exact") {
+                for p in paths.iter().filter_map(Value::as_str) {
+                    let mut parts: Vec<&str> = p.split('/').collect();
+                    let last = parts.pop().unwrap_or_default();
+                    let mut at = Some(&mut *o);
+                    for part in parts {
+                        at = at
+                            .and_then(|m| m.get_mut(part))
+                            .and_then(Value::as_object_mut);
+                    }
+                    if let Some(m) = at {
+                        m.remove(last);
+                    }
+                }
+            }
+            o.values_mut().for_each(relax);
+        }
+        Value::Array(a) => a.iter_mut().for_each(relax),
+        _ => {}
     }
 }
 

@@ -2,12 +2,20 @@
 //! `harness = false` test target: against `MEDUSA_URL` when it is set (CI sets it to the real
 //! Medusa 1.20.11 that `tests/targets/medusa-v1/up` starts), else against the embedded
 //! reference server. libtest flags (`--list`, filters, `--exact`, `--test-threads`) work.
+//! `--strict` (`cargo test --test scenarios -- --strict`) or `MEDUSA_CONFORM_STRICT=1` also
+//! checks the exact-wire level (docs/levels.md).
 
 use medusa_conform::options::RunOptions;
 use std::path::PathBuf;
 
 fn main() {
-    let args = libtest_mimic::Arguments::from_args();
+    let mut strict = std::env::var("MEDUSA_CONFORM_STRICT").is_ok_and(|v| v == "1");
+    let args = std::env::args().filter(|a| {
+        let flag = a == "--strict";
+        strict |= flag;
+        !flag
+    });
+    let args = libtest_mimic::Arguments::from_iter(args.collect::<Vec<_>>());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let env: std::collections::HashMap<String, String> = std::env::vars().collect();
     let opts = RunOptions {
@@ -19,6 +27,7 @@ fn main() {
         seed: env.get("MEDUSA_CONFORM_SEED").and_then(|s| s.parse().ok()),
         env,
         repeat: 1,
+        strict,
         filter: args.filter.clone(),
         exact: args.exact,
         skip: args.skip.clone(),

@@ -117,6 +117,8 @@ pub struct Counts {
     pub failed: usize,
     pub known_bugs: usize,
     pub skipped: usize,
+    /// `level: exact` scenarios in a run without `--strict` (neither passed nor skipped).
+    pub not_applicable: usize,
 }
 
 pub fn counts(reports: &[ScenarioReport]) -> Counts {
@@ -127,6 +129,7 @@ pub fn counts(reports: &[ScenarioReport]) -> Counts {
             Status::Failed => c.failed += 1,
             Status::KnownBug => c.known_bugs += 1,
             Status::Skipped => c.skipped += 1,
+            Status::NotApplicable => c.not_applicable += 1,
         }
     }
     c
@@ -165,6 +168,13 @@ pub fn summary(reports: &[ScenarioReport], seed: u64, target: &str) -> String {
             out,
             "known bugs: {} reproducing (counted as passed)",
             c.known_bugs
+        );
+    }
+    if c.not_applicable > 0 {
+        let _ = writeln!(
+            out,
+            "exact-wire: {} scenario(s) not applicable (they check 1.20.11 wire fidelity; run with --strict)",
+            c.not_applicable
         );
     }
     // The closing line keeps the plain `N passed, N failed, N skipped` shape CI tools read.

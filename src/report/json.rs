@@ -19,6 +19,13 @@ struct Summary {
     failed: usize,
     known_bugs: usize,
     skipped: usize,
+    /// `level: exact` scenarios in a run without `--strict`.
+    #[serde(skip_serializing_if = "is_zero")]
+    not_applicable: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
@@ -33,6 +40,7 @@ pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
             failed: c.failed,
             known_bugs: c.known_bugs,
             skipped: c.skipped,
+            not_applicable: c.not_applicable,
         },
         scenarios: reports,
     };
