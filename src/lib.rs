@@ -34,6 +34,7 @@ pub mod server;
 pub mod source;
 pub mod specs;
 pub mod template;
+pub mod variation;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).
 pub const SCENARIO_SCHEMA: &str = include_str!("../specs/scenario.schema.json");

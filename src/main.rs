@@ -97,6 +97,24 @@ struct ServeArgs {
     /// Not Medusa's behaviour: logout revokes bearer tokens (medusajs/medusa#5930 fixed).
     #[arg(long)]
     revoke_tokens_on_logout: bool,
+    /// A conformant difference from the 1.20.11 wire (repeatable; docs/levels.md):
+    /// extra-customer-field, cookie-samesite-lax, security-headers, resend-cookie, session-ttl,
+    /// extra-jwt-claims, token-lifetime, other-error-messages, error-extras,
+    /// plain-text-content-type, logout-json, extra-response-keys, www-authenticate,
+    /// cookie-priority, proxy, or `all`.
+    #[arg(long = "variation", value_name = "NAME", value_parser = parse_variations)]
+    variations: Vec<Vec<medusa_conform::variation::Variation>>,
+}
+
+fn parse_variations(s: &str) -> Result<Vec<medusa_conform::variation::Variation>, String> {
+    use medusa_conform::variation::Variation;
+    if s == "all" {
+        return Ok(Variation::ALL.to_vec());
+    }
+    Variation::parse(s).map(|v| vec![v]).ok_or_else(|| {
+        let names: Vec<&str> = Variation::ALL.iter().map(|v| v.name()).collect();
+        format!("unknown variation; one of: {}, all", names.join(", "))
+    })
 }
 
 #[derive(Subcommand)]
@@ -238,6 +256,7 @@ fn main() {
                 cookie_secret: a.cookie_secret,
                 production: a.production,
                 revoke_tokens_on_logout: a.revoke_tokens_on_logout,
+                variations: a.variations.concat(),
             })
             .map(|()| ExitCode::Success)
         }

@@ -39,6 +39,8 @@ pub struct ServerConfig {
     pub production: bool,
     /// Not Medusa's behaviour: logout also revokes the customer's bearer tokens (medusajs/medusa#5930 fixed).
     pub revoke_tokens_on_logout: bool,
+    /// Conformant differences from the 1.20.11 wire (`--variation`, src/variation.rs).
+    pub variations: Vec<crate::variation::Variation>,
 }
 
 #[derive(Clone)]
@@ -648,6 +650,10 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 fn router(st: Shared) -> Router {
+    let variations = Arc::new(crate::variation::Variations {
+        on: st.cfg.variations.clone(),
+        jwt_secret: st.jwt_secret.clone(),
+    });
     Router::new()
         .route("/health", get(health))
         .route(
@@ -662,6 +668,10 @@ fn router(st: Shared) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),
             session_layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            variations,
+            crate::variation::layer,
         ))
         .with_state(st)
 }
