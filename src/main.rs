@@ -101,7 +101,7 @@ struct ServeArgs {
     /// extra-customer-field, cookie-samesite-lax, security-headers, resend-cookie, session-ttl,
     /// extra-jwt-claims, token-lifetime, other-error-messages, error-extras,
     /// plain-text-content-type, logout-json, extra-response-keys, www-authenticate,
-    /// cookie-priority, proxy, or `all`.
+    /// cookie-priority, json-401, proxy, or `all`.
     #[arg(long = "variation", value_name = "NAME", value_parser = parse_variations)]
     variations: Vec<Vec<medusa_conform::variation::Variation>>,
 }

@@ -49,6 +49,8 @@ pub enum Variation {
     WwwAuthenticate,
     /// The session cookie gains `Priority=High`.
     CookiePriority,
+    /// Every 401 is a JSON error `{"type": "unauthorized", "message": "Unauthorized"}`.
+    Json401,
     /// A reverse proxy: `Via`, `X-Request-Id`, `Cache-Control`, an `ETag`, chunked bodies
     /// (no Content-Length), `charset=UTF-8` in upper case, and JSON keys re-ordered.
     Proxy,
@@ -70,6 +72,7 @@ impl Variation {
         Variation::ExtraResponseKeys,
         Variation::WwwAuthenticate,
         Variation::CookiePriority,
+        Variation::Json401,
         Variation::Proxy,
     ];
 
@@ -89,6 +92,7 @@ impl Variation {
             Variation::ExtraResponseKeys => "extra-response-keys",
             Variation::WwwAuthenticate => "www-authenticate",
             Variation::CookiePriority => "cookie-priority",
+            Variation::Json401 => "json-401",
             Variation::Proxy => "proxy",
         }
     }
@@ -156,6 +160,16 @@ pub async fn layer(State(vs): State<Arc<Variations>>, req: Request, next: Next) 
     };
     let h = &mut parts.headers;
     let status = parts.status;
+    if status == axum::http::StatusCode::UNAUTHORIZED
+        && json.is_none()
+        && vs.has(Variation::Json401)
+    {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        json = Some(json!({"type": "unauthorized", "message": "Unauthorized"}));
+    }
     let logout = method == Method::DELETE && path.eq_ignore_ascii_case("/store/auth");
 
     if let Some(j) = json.as_mut() {
