@@ -1,7 +1,12 @@
-//! The rule of docs/levels.md, shown on the reference server: with each conformant variation
-//! of src/variation.rs switched on (and with all of them at once) the default run of the whole
-//! suite passes, and `--strict` fails on each variation visible on the wire. Without any
-//! variation both levels pass (so a strict failure is the variation's doing).
+//! The rule of docs/levels.md: with each conformant variation of src/variation.rs switched on
+//! (and with all of them at once) the default run of the whole suite passes, and `--strict`
+//! fails on each variation visible on the wire. Without any variation both levels pass (so a
+//! strict failure is the variation's doing).
+//!
+//! The target is the real Medusa at `MEDUSA_URL` when it is set (CI: 1.20.11, with
+//! `MEDUSA_JWT_SECRET`), seen through a small pass-through proxy that applies the variation the
+//! way a plugin or a reverse proxy in front of it would; else the embedded reference server
+//! with the variation switched on.
 
 use medusa_conform::event::{ScenarioReport, Status};
 use medusa_conform::harness;
@@ -12,6 +17,121 @@ use medusa_conform::variation::Variation;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// A pass-through reverse proxy in front of the real server, with the variation layer on it.
+struct Upstream {
+    url: String,
+    client: reqwest::Client,
+}
+
+const HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "host",
+    "upgrade",
+    "te",
+    "trailer",
+];
+
+async fn forward(
+    axum::extract::State(u): axum::extract::State<Arc<Upstream>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 10 << 20)
+        .await
+        .unwrap_or_default();
+    let path_q = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let mut rb = u
+        .client
+        .request(parts.method.clone(), format!("{}{path_q}", u.url));
+    for (k, v) in parts
+        .headers
+        .iter()
+        .filter(|(k, _)| !HOP.contains(&k.as_str()))
+    {
+        rb = rb.header(k, v);
+    }
+    let r = match rb.body(body).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            return axum::response::Response::builder()
+                .status(502)
+                .body(axum::body::Body::from(format!(
+                    "levels proxy: upstream error: {e}"
+                )))
+                .unwrap();
+        }
+    };
+    let mut out = axum::response::Response::builder().status(r.status());
+    for (k, v) in r
+        .headers()
+        .iter()
+        .filter(|(k, _)| !HOP.contains(&k.as_str()))
+    {
+        out = out.header(k, v);
+    }
+    out.body(axum::body::Body::from(r.bytes().await.unwrap_or_default()))
+        .unwrap()
+}
+
+/// What a run talks to; dropping it stops the server or the proxy.
+enum Target {
+    Embedded(Server),
+    Proxy {
+        url: String,
+        _serving: medusa_conform::background::Background,
+    },
+}
+
+async fn target(
+    upstream: Option<&str>,
+    env: &HashMap<String, String>,
+    vs: Vec<Variation>,
+) -> Target {
+    let Some(up) = upstream else {
+        return Target::Embedded(
+            Server::start(ServerConfig {
+                host: "127.0.0.1".into(),
+                variations: vs,
+                ..Default::default()
+            })
+            .await
+            .unwrap(),
+        );
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let variations = Arc::new(medusa_conform::variation::Variations {
+        on: vs,
+        jwt_secret: env.get("MEDUSA_JWT_SECRET").cloned().unwrap_or_default(),
+    });
+    let up = Arc::new(Upstream {
+        url: up.trim_end_matches('/').to_string(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap(),
+    });
+    let app = axum::Router::new()
+        .fallback(forward)
+        .layer(axum::middleware::from_fn_with_state(
+            variations,
+            medusa_conform::variation::layer,
+        ))
+        .with_state(up);
+    Target::Proxy {
+        url,
+        _serving: medusa_conform::background::spawn(listener, app),
+    }
+}
 
 fn failed(reports: &[ScenarioReport]) -> Vec<String> {
     reports
@@ -50,31 +170,46 @@ fn conformant_variations_pass_the_default_run_and_fail_strict() {
         .build()
         .unwrap();
     let client = medusa_conform::http::client(&Default::default()).unwrap();
+    let process_env: HashMap<String, String> = std::env::vars().collect();
+    let upstream = process_env
+        .get("MEDUSA_URL")
+        .filter(|u| !u.is_empty())
+        .cloned();
+    println!(
+        "target: {}",
+        upstream
+            .as_deref()
+            .unwrap_or("the embedded reference server")
+    );
+    // Every pass registers fresh customers: seeds differ per pass and per test run.
+    let base_seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let run = |variations: Vec<Variation>, strict: bool, seed: u64| -> Vec<ScenarioReport> {
         rt.block_on(async {
-            let server = Server::start(ServerConfig {
-                host: "127.0.0.1".into(),
-                variations,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-            let env: HashMap<String, String> =
-                [("MEDUSA_JWT_SECRET".to_string(), server.jwt_secret.clone())].into();
+            let t = target(upstream.as_deref(), &process_env, variations).await;
+            let (url, env) = match &t {
+                Target::Embedded(s) => (
+                    s.url.clone(),
+                    [("MEDUSA_JWT_SECRET".to_string(), s.jwt_secret.clone())].into(),
+                ),
+                Target::Proxy { url, .. } => (url.clone(), process_env.clone()),
+            };
             let ctx = Arc::new(Context {
                 client: client.clone(),
-                target: url::Url::parse(&server.url).unwrap(),
+                target: url::Url::parse(&url).unwrap(),
                 env: Arc::new(env),
                 cli_vars: vec![],
-                seed,
+                seed: base_seed.wrapping_mul(1000).wrapping_add(seed),
                 strict,
             });
             harness::run_all(scenarios.clone(), ctx, 16).await
         })
     };
     let mut problems = Vec::new();
-    for strict in [false, true] {
-        let f = failed(&run(vec![], strict, 1));
+    for (seed, strict) in [(1, false), (2, true)] {
+        let f = failed(&run(vec![], strict, seed));
         if !f.is_empty() {
             problems.push(format!("no variation, strict={strict}: failed {f:?}"));
         }
