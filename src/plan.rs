@@ -872,10 +872,9 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         None | Some("contract") => Level::Contract,
         Some("exact") => Level::Exact,
         Some(other) => {
-            let l = d.level.as_ref().map(|l| p.span(l));
-            if let Some(span) = l {
+            if let Some(l) = &d.level {
                 p.err(
-                    span,
+                    p.span(l),
                     format!("`level` is `contract` or `exact`, not `{other}`"),
                     suggest(other, crate::scenario::LEVELS),
                 );

@@ -190,19 +190,6 @@ pub struct ExpectDoc {
     pub exact: Option<Spanned<Box<ExpectDoc>>>,
 }
 
-/// The keys of `expect:` (and of its `exact:` block), for hints and the editor schema test.
-pub const EXPECT_KEYS: &[&str] = &[
-    "status",
-    "content_type",
-    "headers",
-    "cookies",
-    "json",
-    "body",
-    "schema",
-    "jwt",
-    "exact",
-];
-
 /// The values of a scenario's `level:`.
 pub const LEVELS: &[&str] = &["contract", "exact"];
 
