@@ -8,7 +8,9 @@
 //!   b) start-up: `medusa-conform list` over 200 scenario files (load, plan, compile every spec);
 //!   c) memory: peak RSS of a full CLI suite run;
 //!   d) reference server throughput: logins/s it sustains (in-process, 50 concurrent clients);
-//!   e) suite wall time against the reference server and, when `MEDUSA_URL` is set, the real one.
+//!   e) suite wall time against the reference server and, when `MEDUSA_URL` is set, the real one;
+//!   f) reference server memory under a soak: sessions held and RSS growth over 200,000
+//!      anonymous requests (each opens a session, as in Medusa; the store is bounded).
 
 use medusa_conform::event::{ScenarioReport, Status};
 use medusa_conform::options::RunOptions;
@@ -181,7 +183,6 @@ fn context(url: &str, env: &Arc<HashMap<String, String>>, seed: u64) -> Arc<Cont
         env: env.clone(),
         cli_vars: vec![],
         seed,
-        strict: false,
     })
 }
 
@@ -350,6 +351,12 @@ fn main() {
     let started = Instant::now();
     let mut t = Table(Vec::new());
     eprintln!("medusa-conform engine bench ({})", machine());
+    // `cargo bench --bench engine -- soak`: only f), the server's memory under a soak.
+    if std::env::args().any(|a| a == "soak") {
+        server_soak(&mut t);
+        t.print();
+        return;
+    }
 
     startup(&mut t);
     let server = ChildServer::start();
@@ -358,6 +365,7 @@ fn main() {
     memory(&mut t, &server);
     drop(server);
     throughput(&mut t);
+    server_soak(&mut t);
     real_medusa(&mut t, &scenarios);
 
     t.print();
@@ -700,6 +708,71 @@ fn throughput(t: &mut Table) {
         format!(
             "50 customers, 50 concurrent clients, {secs:.1} s, {ok} ok, {bad} not 200; in-process (clients share the CPU); scrypt log_n=10 r=8 per login"
         ),
+    );
+}
+
+/// f) 200,000 requests without a cookie against the in-process reference server: how many
+/// sessions it holds and how much this process's RSS grew.
+fn server_soak(t: &mut Table) {
+    const REQUESTS: usize = 200_000;
+    const CLIENTS: usize = 32;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (sessions_mid, sessions, rss_mid, rss_end, failed) = rt.block_on(async {
+        let server = medusa_conform::server::Server::start_ephemeral()
+            .await
+            .unwrap();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let url = format!("{}/store/auth", server.url);
+        let mut failed = 0;
+        let mut mid = (0, 0);
+        for half in 0..2 {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..CLIENTS {
+                let (c, url) = (client.clone(), url.clone());
+                set.spawn(async move {
+                    let mut bad = 0;
+                    for _ in 0..REQUESTS / 2 / CLIENTS {
+                        match c.get(&url).send().await {
+                            Ok(r) if r.status().as_u16() == 401 => {
+                                let _ = r.bytes().await;
+                            }
+                            _ => bad += 1,
+                        }
+                    }
+                    bad
+                });
+            }
+            while let Some(b) = set.join_next().await {
+                failed += b.unwrap_or(0);
+            }
+            if half == 0 {
+                mid = (server.session_count(), status_kb("VmRSS:"));
+            }
+        }
+        (
+            mid.0,
+            server.session_count(),
+            mid.1,
+            status_kb("VmRSS:"),
+            failed,
+        )
+    });
+    t.row(
+        "f) reference server: sessions held after 100,000 / 200,000 anonymous requests",
+        format!("{sessions_mid} / {sessions}"),
+        format!("bounded store (10 h expiry, at most 10,000); {failed} requests not 401"),
+    );
+    t.row(
+        "f) reference server: RSS after 100,000 / 200,000 anonymous requests",
+        format!(
+            "{:.1} / {:.1} MB",
+            rss_mid as f64 / 1024.0,
+            rss_end as f64 / 1024.0
+        ),
+        "in-process (client + server); flat means no growth in the second half".to_string(),
     );
 }
 

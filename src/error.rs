@@ -15,6 +15,9 @@ pub enum ExitCode {
     Unreachable = 3,
     /// A bug in medusa-conform itself.
     Internal = 4,
+    /// Nothing to run: the paths, tags or name filters selected no scenario, or every selected
+    /// scenario was skipped or not applicable to the target.
+    NothingSelected = 5,
 }
 
 impl ExitCode {
@@ -46,6 +49,24 @@ pub enum Error {
     /// Something that should not happen.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The selection left nothing to run (the message names the selector), or nothing ran.
+    #[error("{message}")]
+    NothingSelected { selector: Selector, message: String },
+}
+
+/// What left a run with nothing to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selector {
+    /// The paths hold no scenario file.
+    Paths,
+    Tag,
+    SkipTag,
+    /// The positional name filter (with or without `--exact`).
+    NameFilter,
+    Skip,
+    Ignored,
+    /// Everything selected was skipped or not applicable.
+    NothingRan,
 }
 
 fn render_all(ds: &[Diagnostic]) -> String {
@@ -64,6 +85,7 @@ impl Error {
             Error::Invalid(_) | Error::Usage(_) | Error::Io { .. } => ExitCode::InvalidInput,
             Error::Unreachable { .. } => ExitCode::Unreachable,
             Error::Internal(_) => ExitCode::Internal,
+            Error::NothingSelected { .. } => ExitCode::NothingSelected,
         }
     }
 

@@ -10,11 +10,39 @@ use serde::Serialize;
 pub enum Status {
     Passed,
     Failed,
+    /// Not run because an input it needs is missing (an unset variable in `requires.env`);
+    /// `--fail-on-skip` makes this a failure.
     Skipped,
     /// A `known_bug` scenario whose bug still reproduces.
     KnownBug,
-    /// A `level: exact` scenario in a run without `--strict`: neither passed nor skipped.
+    /// Not run because it does not apply to this target or run ([`NotApplicable`] says why);
+    /// never a failure, whatever `--fail-on-skip` says.
     NotApplicable,
+}
+
+/// Why a scenario does not apply. One variant per reason, so reporters and the exit code can
+/// tell them apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum NotApplicable {
+    /// `requires.scheme` differs from the target's scheme.
+    Scheme { required: String, target: String },
+    /// A `level: exact` scenario in a run without `--strict` (docs/levels.md).
+    ExactLevel,
+}
+
+impl std::fmt::Display for NotApplicable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotApplicable::Scheme { required, target } => write!(
+                f,
+                "not applicable: requires an {required} target (this one is {target})"
+            ),
+            NotApplicable::ExactLevel => {
+                write!(f, "not applicable: exact-wire check: runs under --strict")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +67,8 @@ pub struct ScenarioReport {
     /// Why it was skipped, or the known-bug verdict, in one line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<NotApplicable>,
     pub steps: Vec<StepReport>,
 }
 

@@ -2,7 +2,7 @@
 //! libtest-mimic trial per scenario (in parallel, on one shared tokio runtime and HTTP client),
 //! collects the reports and hands them to the reporters. Returns a documented exit code.
 
-use crate::error::{Error, ExitCode};
+use crate::error::{Error, ExitCode, Selector};
 use crate::event::{ScenarioReport, Status};
 use crate::options::RunOptions;
 use crate::plan::Scenario;
@@ -29,34 +29,120 @@ pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
     let (specs, loaded) = (specs?, loaded?);
     let cli: Vec<String> = opts.vars.iter().map(|(k, _)| k.clone()).collect();
     let mut scenarios = crate::plan::plan_all(&loaded, &specs, &cli)?;
-    scenarios.retain(|s| {
-        (opts.tags.is_empty() || s.tags.iter().any(|t| opts.tags.contains(t)))
-            && !s.tags.iter().any(|t| opts.skip_tags.contains(t))
-    });
+    scenarios.iter_mut().for_each(|s| s.strict = opts.strict);
+    if scenarios.is_empty() {
+        return Err(nothing_selected(
+            Selector::Paths,
+            format!(
+                "no scenario files under {}",
+                opts.paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            vec![],
+        ));
+    }
+    let all = scenarios.len();
+    let all_tags: std::collections::BTreeSet<String> =
+        scenarios.iter().flat_map(|s| s.tags.clone()).collect();
+    if !opts.tags.is_empty() {
+        scenarios.retain(|s| s.tags.iter().any(|t| opts.tags.contains(t)));
+        if scenarios.is_empty() {
+            let hints: Vec<String> = opts
+                .tags
+                .iter()
+                .filter_map(|t| {
+                    crate::suggest::did_you_mean(t, all_tags.iter().map(String::as_str))
+                })
+                .collect();
+            return Err(nothing_selected(
+                Selector::Tag,
+                format!(
+                    "--tag {} selected none of the {all} scenario(s)",
+                    opts.tags.join(" --tag ")
+                ),
+                hints,
+            ));
+        }
+    }
+    if !opts.skip_tags.is_empty() {
+        scenarios.retain(|s| !s.tags.iter().any(|t| opts.skip_tags.contains(t)));
+        if scenarios.is_empty() {
+            return Err(nothing_selected(
+                Selector::SkipTag,
+                format!(
+                    "--skip-tag {} left out every selected scenario",
+                    opts.skip_tags.join(" --skip-tag ")
+                ),
+                vec![],
+            ));
+        }
+    }
     Ok(scenarios)
 }
 
+fn nothing_selected(selector: Selector, what: String, hints: Vec<String>) -> Error {
+    let mut message = format!("nothing to run: {what}");
+    for h in hints {
+        message.push_str(&format!("\n  help: {h}"));
+    }
+    Error::NothingSelected { selector, message }
+}
+
 fn libtest_args(opts: &RunOptions) -> Arguments {
-    let mut a = Arguments {
-        filter: opts.filter.clone(),
-        exact: opts.exact,
-        skip: opts.skip.clone(),
-        list: opts.list,
-        ignored: opts.ignored,
-        include_ignored: opts.include_ignored,
-        quiet: opts.quiet,
-        test_threads: Some(opts.test_threads.unwrap_or(DEFAULT_THREADS)),
+    let mut a = opts.libtest.clone();
+    a.test_threads = Some(a.test_threads.unwrap_or(DEFAULT_THREADS));
+    a
+}
+
+/// The name filters (FILTER with `--exact`, `--skip`, `--ignored`) must leave something: says
+/// which one selected nothing. `--list --ignored` listing nothing is an answer, not an error:
+/// test runners (nextest) ask it to learn which tests are ignored.
+fn check_name_selection(args: &Arguments, trials: &[Trial]) -> Result<(), Error> {
+    let left = |a: &Arguments| trials.iter().filter(|t| !a.is_filtered_out(t)).count();
+    let only_filter = Arguments {
+        filter: args.filter.clone(),
+        exact: args.exact,
         ..Arguments::default()
     };
-    if opts.format_json {
-        a.format = Some(libtest_mimic::FormatSetting::Json);
+    if let Some(f) = &args.filter
+        && left(&only_filter) == 0
+    {
+        let hint = crate::suggest::did_you_mean(f, trials.iter().map(|t| t.name()));
+        return Err(nothing_selected(
+            Selector::NameFilter,
+            format!(
+                "the name filter `{f}`{} matches none of the {} scenario(s)",
+                if args.exact { " (--exact)" } else { "" },
+                trials.len()
+            ),
+            hint.into_iter().collect(),
+        ));
     }
-    a.color = match opts.color.as_deref() {
-        Some("always") => Some(libtest_mimic::ColorSetting::Always),
-        Some("never") => Some(libtest_mimic::ColorSetting::Never),
-        _ => None,
+    let with_skip = Arguments {
+        skip: args.skip.clone(),
+        ..only_filter
     };
-    a
+    if !args.skip.is_empty() && left(&with_skip) == 0 {
+        return Err(nothing_selected(
+            Selector::Skip,
+            format!(
+                "--skip {} left out every selected scenario",
+                args.skip.join(" --skip ")
+            ),
+            vec![],
+        ));
+    }
+    if args.ignored && !args.list && left(args) == 0 {
+        return Err(nothing_selected(
+            Selector::Ignored,
+            "--ignored: no selected scenario is marked ignored".into(),
+            vec![],
+        ));
+    }
+    Ok(())
 }
 
 fn new_seed() -> u64 {
@@ -74,11 +160,13 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     let repeat = opts.repeat.max(1);
     let scenarios = Arc::new(scenarios);
 
-    if opts.list {
-        let trials = trials(&scenarios, repeat, None);
+    if opts.libtest.list {
+        let trials = trials(&scenarios, repeat, None, false);
+        check_name_selection(&args, &trials)?;
         let _ = libtest_mimic::run(&args, trials);
         return Ok(ExitCode::Success);
     }
+    check_name_selection(&args, &trials(&scenarios, repeat, None, false))?;
 
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
@@ -119,7 +207,6 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         env: Arc::new(opts.env.clone()),
         cli_vars: opts.vars.clone(),
         seed,
-        strict: opts.strict,
     });
     eprintln!(
         "medusa-conform: {} scenario(s) against {target}, seed {seed}",
@@ -130,21 +217,52 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         &scenarios,
         repeat,
         Some((rt.clone(), ctx.clone(), reports.clone())),
+        opts.fail_on_skip,
     );
     let conclusion = libtest_mimic::run(&args, trials);
     drop(server);
     let mut reports = std::mem::take(&mut *reports.lock().unwrap_or_else(|e| e.into_inner()));
     reports.sort_by(|a, b| (a.name.as_str(), a.iteration).cmp(&(b.name.as_str(), b.iteration)));
-    if !opts.format_json {
+    let format_json = opts.libtest.format == Some(libtest_mimic::FormatSetting::Json);
+    if !format_json {
         print!("{}", crate::report::human::summary(&reports, seed, &target));
     }
     write_reports(&opts, &reports, &target, seed)?;
-    let failed = conclusion.has_failed() || reports.iter().any(|r| r.status == Status::Failed);
-    Ok(if failed {
-        ExitCode::Failed
-    } else {
-        ExitCode::Success
-    })
+    verdict(&reports, conclusion.has_failed(), opts.fail_on_skip)
+}
+
+/// The exit code of a finished run: failures first, then skips under `--fail-on-skip`, then a
+/// run in which nothing ran.
+pub fn verdict(
+    reports: &[ScenarioReport],
+    libtest_failed: bool,
+    fail_on_skip: bool,
+) -> Result<ExitCode, Error> {
+    let c = crate::report::human::counts(reports);
+    let skips_fail = fail_on_skip && c.skipped > 0;
+    if skips_fail {
+        eprintln!(
+            "medusa-conform: FAILED: {} scenario(s) skipped for a missing input, and --fail-on-skip is on \
+             (provide the input, or pass --no-fail-on-skip)",
+            c.skipped
+        );
+    }
+    if libtest_failed || c.failed > 0 || skips_fail {
+        return Ok(ExitCode::Failed);
+    }
+    if c.ran() == 0 {
+        return Err(nothing_selected(
+            Selector::NothingRan,
+            format!(
+                "all {} selected scenario(s) were skipped ({}) or not applicable ({}): nothing ran",
+                reports.len(),
+                c.skipped,
+                c.not_applicable
+            ),
+            vec![],
+        ));
+    }
+    Ok(ExitCode::Success)
 }
 
 fn write_reports(
@@ -174,7 +292,12 @@ type Running = (
     Arc<Mutex<Vec<ScenarioReport>>>,
 );
 
-fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>) -> Vec<Trial> {
+fn trials(
+    scenarios: &Arc<Vec<Scenario>>,
+    repeat: u32,
+    running: Option<Running>,
+    fail_on_skip: bool,
+) -> Vec<Trial> {
     let mut out = Vec::new();
     for i in 0..scenarios.len() {
         for iteration in 0..repeat {
@@ -192,14 +315,27 @@ fn trials(scenarios: &Arc<Vec<Scenario>>, repeat: u32, running: Option<Running>)
                 // The scenario runs as a task on the runtime's worker; this libtest thread
                 // only waits for its report.
                 let (tx, rx) = std::sync::mpsc::channel();
+                let (task_scenarios, task_ctx) = (scenarios.clone(), ctx.clone());
                 rt.spawn(async move {
-                    let _ = tx.send(crate::run::run(&scenarios[i], &ctx, iteration).await);
+                    let report = crate::run::run(&task_scenarios[i], &task_ctx, iteration).await;
+                    let _ = tx.send(report);
                 });
-                let report = rx
-                    .recv()
-                    .map_err(|_| Failed::from("the scenario's task panicked"))?;
+                let Ok(report) = rx.recv() else {
+                    let mut report = panicked_report(&scenarios[i], ctx.seed);
+                    report.iteration = iteration;
+                    let msg = report.note.clone().unwrap_or_default();
+                    reports
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(report);
+                    return Err(Failed::from(msg));
+                };
                 let outcome = match report.status {
                     Status::Passed => Ok(Completion::Completed),
+                    Status::Skipped if fail_on_skip => Err(Failed::from(format!(
+                        "skipped, and --fail-on-skip is on: {}",
+                        report.note.clone().unwrap_or_default()
+                    ))),
                     Status::Skipped | Status::KnownBug | Status::NotApplicable => Ok(
                         Completion::ignored_with(report.note.clone().unwrap_or_default()),
                     ),
@@ -230,20 +366,120 @@ pub async fn run_all(
     ctx: Arc<Context>,
     parallel: usize,
 ) -> Vec<ScenarioReport> {
+    let seed = ctx.seed;
+    let run = {
+        let scenarios = scenarios.clone();
+        move |i: usize| {
+            let (scenarios, ctx) = (scenarios.clone(), ctx.clone());
+            async move { crate::run::run(&scenarios[i], &ctx, 0).await }
+        }
+    };
+    join_reports(scenarios.len(), parallel, run, |i| {
+        panicked_report(&scenarios[i], seed)
+    })
+    .await
+}
+
+/// Runs `run(0..n)`, `parallel` at a time, in order. A task that fails to join (it panicked)
+/// gets `panicked(i)`: every planned scenario has a report.
+async fn join_reports<F>(
+    n: usize,
+    parallel: usize,
+    run: impl Fn(usize) -> F,
+    panicked: impl Fn(usize) -> ScenarioReport,
+) -> Vec<ScenarioReport>
+where
+    F: std::future::Future<Output = ScenarioReport> + Send + 'static,
+{
     let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut set = tokio::task::JoinSet::new();
-    for i in 0..scenarios.len() {
-        let (scenarios, ctx, sem) = (scenarios.clone(), ctx.clone(), sem.clone());
-        set.spawn(async move {
+    let mut ids = std::collections::HashMap::new();
+    for i in 0..n {
+        let (sem, fut) = (sem.clone(), run(i));
+        let handle = set.spawn(async move {
             let _permit = sem.acquire().await;
-            (i, crate::run::run(&scenarios[i], &ctx, 0).await)
+            fut.await
         });
+        ids.insert(handle.id(), i);
     }
-    let mut out: Vec<Option<ScenarioReport>> = (0..scenarios.len()).map(|_| None).collect();
-    while let Some(r) = set.join_next().await {
-        if let Ok((i, rep)) = r {
-            out[i] = Some(rep);
+    let mut out: Vec<Option<ScenarioReport>> = (0..n).map(|_| None).collect();
+    while let Some(r) = set.join_next_with_id().await {
+        match r {
+            Ok((id, rep)) => out[ids[&id]] = Some(rep),
+            Err(e) => out[ids[&e.id()]] = Some(panicked(ids[&e.id()])),
         }
     }
-    out.into_iter().flatten().collect()
+    out.into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| panicked(i)))
+        .collect()
+}
+
+/// The report of a scenario whose task panicked: a failure, never a missing line.
+fn panicked_report(sc: &Scenario, seed: u64) -> ScenarioReport {
+    ScenarioReport {
+        name: sc.name.clone(),
+        title: sc.title.clone(),
+        file: sc.file.path.clone(),
+        tags: sc.tags.clone(),
+        status: Status::Failed,
+        duration_ms: 0,
+        seed,
+        iteration: 0,
+        known_bug: None,
+        note: Some("the scenario's task panicked (a bug in medusa-conform)".into()),
+        not_applicable: None,
+        steps: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str) -> ScenarioReport {
+        ScenarioReport {
+            name: name.into(),
+            title: String::new(),
+            file: String::new(),
+            tags: vec![],
+            status: Status::Passed,
+            duration_ms: 0,
+            seed: 0,
+            iteration: 0,
+            known_bug: None,
+            note: None,
+            not_applicable: None,
+            steps: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicked_task_is_a_failed_report_not_a_missing_one() {
+        let out = join_reports(
+            3,
+            2,
+            |i| async move {
+                if i == 1 {
+                    panic!("boom");
+                }
+                report(&format!("s{i}"))
+            },
+            |i| {
+                let mut r = report(&format!("s{i}"));
+                r.status = Status::Failed;
+                r
+            },
+        )
+        .await;
+        let got: Vec<_> = out.iter().map(|r| (r.name.as_str(), r.status)).collect();
+        assert_eq!(
+            got,
+            [
+                ("s0", Status::Passed),
+                ("s1", Status::Failed),
+                ("s2", Status::Passed)
+            ]
+        );
+    }
 }

@@ -8,6 +8,7 @@
 
 pub mod actor;
 pub mod background;
+pub mod bound;
 pub mod capture;
 pub mod curl;
 pub mod diagnostic;
@@ -16,7 +17,6 @@ pub mod embedded;
 pub mod error;
 pub mod event;
 pub mod expect;
-pub mod fault;
 pub mod harness;
 pub mod http;
 pub mod import_curl;
@@ -31,8 +31,10 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod sessions;
 pub mod source;
 pub mod specs;
+pub mod suggest;
 pub mod template;
 pub mod variation;
 

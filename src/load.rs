@@ -119,28 +119,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
         }
         v
     };
-    // Parsing dominates start-up: spread it over the cores, keeping the files' order.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    let chunk = files.len().div_ceil(threads).max(16);
-    let results: Vec<Result<Loaded, Box<Diagnostic>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|(n, p, t)| parse(n.clone(), p.clone(), t.clone()))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let results = parse_parallel(&files, |(n, p, t)| parse(n.clone(), p.clone(), t.clone()));
     for r in results {
         match r {
             Ok(l) => ok.push(l),
@@ -166,6 +145,50 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
         return Err(Error::Invalid(problems));
     }
     Ok(ok)
+}
+
+type ParseResult = Result<Loaded, Box<Diagnostic>>;
+
+/// Parsing dominates start-up: spread it over the cores, keeping the files' order. A thread
+/// that panics does not lose its files: each of them becomes an error.
+fn parse_parallel(
+    files: &[(String, String, String)],
+    parse: impl Fn(&(String, String, String)) -> ParseResult + Sync,
+) -> Vec<ParseResult> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let chunk = files.len().div_ceil(threads).max(16);
+    let parse = &parse;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                (
+                    part,
+                    s.spawn(move || part.iter().map(parse).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(part, h)| {
+                h.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|(_, path, _)| {
+                            Err(Box::new(
+                                Diagnostic::new(format!(
+                                    "reading {path} crashed the parser (a bug in medusa-conform)"
+                                ))
+                                .help("please report it with this file attached"),
+                            ))
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
 }
 
 /// Renders a YAML error rustc-style and adds a "did you mean" for unknown keys.
@@ -205,13 +228,11 @@ fn unknown_field_hint(msg: &str) -> Option<String> {
         .nth(1)
         .or_else(|| rest.split("expected").nth(1))?;
     let list = list.lines().next().unwrap_or(list);
-    let best = list
+    let options = list
         .split(',')
         .map(|o| o.trim().trim_matches('`').trim_end_matches('.').trim())
-        .filter(|o| !o.is_empty())
-        .map(|o| (strsim::jaro_winkler(field, o), o))
-        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())?;
-    (best.0 > 0.75).then(|| format!("did you mean `{}`?", best.1))
+        .filter(|o| !o.is_empty());
+    crate::suggest::did_you_mean(field, options)
 }
 
 #[cfg(test)]
@@ -245,6 +266,41 @@ mod tests {
         assert_eq!(v["first_name"], "No");
         assert_eq!(v["a"], "yes");
         assert_eq!(v["b"], true);
+    }
+
+    #[test]
+    fn a_parser_panic_is_an_error_for_each_of_its_files() {
+        let files: Vec<(String, String, String)> = (0..40)
+            .map(|i| {
+                (
+                    format!("n{i}"),
+                    format!("f{i}.yaml"),
+                    "name: x\nsteps: []\n".into(),
+                )
+            })
+            .collect();
+        // Silence the expected panic's message.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let out = parse_parallel(&files, |(n, p, t)| {
+            if p == "f3.yaml" {
+                panic!("boom");
+            }
+            parse(n.clone(), p.clone(), t.clone())
+        });
+        std::panic::set_hook(hook);
+        assert_eq!(out.len(), files.len(), "no file drops out");
+        let errors: Vec<String> = out
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(
+            errors
+                .iter()
+                .any(|m| m.contains("f3.yaml") && m.contains("crashed")),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -18,7 +18,13 @@ struct Cli {
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// Scenario files or directories, then an optional name filter (libtest style).
+    /// libtest's own flags (`--exact`, `--skip`, `--list`, `--format`, `--color`, …), parsed
+    /// and validated by clap exactly as libtest-mimic defines them. Its FILTER positional takes
+    /// the first of the positionals; `options` sorts them into paths and the name filter.
+    #[command(flatten)]
+    libtest: libtest_mimic::Arguments,
+    /// Scenario files or directories, and at most one name filter (libtest style), in any order.
+    #[arg(value_name = "PATHS")]
     args: Vec<String>,
     /// Base URL of the Medusa server under test (default: the embedded reference server).
     #[arg(long, env = "MEDUSA_URL")]
@@ -57,26 +63,41 @@ struct RunArgs {
     /// Accept invalid TLS certificates (self-signed targets).
     #[arg(long)]
     insecure: bool,
-    #[arg(long)]
-    exact: bool,
-    #[arg(long)]
-    skip: Vec<String>,
-    #[arg(long)]
-    list: bool,
-    #[arg(long)]
-    ignored: bool,
-    #[arg(long)]
-    include_ignored: bool,
-    /// Scenarios run at once (default 16: the work waits on the network).
-    #[arg(long)]
-    test_threads: Option<usize>,
-    #[arg(long, short)]
-    quiet: bool,
-    /// libtest output format: pretty, terse or json.
-    #[arg(long)]
-    format: Option<String>,
-    #[arg(long)]
-    color: Option<String>,
+    /// A scenario skipped for a missing input (e.g. MEDUSA_JWT_SECRET unset) fails the run
+    /// (default: on when the CI environment variable is set).
+    #[arg(long, overrides_with = "no_fail_on_skip")]
+    fail_on_skip: bool,
+    /// Skips for a missing input do not fail the run, even under CI.
+    #[arg(long, overrides_with = "fail_on_skip")]
+    no_fail_on_skip: bool,
+}
+
+/// Whether `--fail-on-skip` is on: the flags, else the `CI` variable.
+fn fail_on_skip(on: bool, off: bool) -> bool {
+    if on || off {
+        on
+    } else {
+        medusa_conform::options::fail_on_skip_default(std::env::var("CI").ok().as_deref())
+    }
+}
+
+/// A positional argument that looks like a path: it names a file or directory, never a test.
+fn path_like(arg: &str) -> bool {
+    arg.contains('/')
+        || arg.contains(std::path::MAIN_SEPARATOR)
+        || arg.ends_with(".yaml")
+        || arg.ends_with(".yml")
+}
+
+fn no_such_path(arg: &str) -> Error {
+    let mut d = medusa_conform::diagnostic::Diagnostic::new(format!(
+        "no such scenario file or directory: `{arg}`"
+    ));
+    d = match medusa_conform::suggest::path(std::path::Path::new(arg)) {
+        Some(p) => d.help(format!("did you mean `{}`?", p.display())),
+        None => d.help("pass an existing scenario file or directory (a name filter has no `/`)"),
+    };
+    Error::invalid(d)
 }
 
 #[derive(clap::Args, Debug)]
@@ -147,9 +168,12 @@ enum Cmd {
 fn options(a: RunArgs) -> Result<RunOptions, Error> {
     let mut paths = Vec::new();
     let mut filter = None;
-    for arg in a.args {
+    let mut libtest = a.libtest;
+    for arg in libtest.filter.take().into_iter().chain(a.args) {
         if std::path::Path::new(&arg).exists() {
             paths.push(PathBuf::from(arg));
+        } else if path_like(&arg) {
+            return Err(no_such_path(&arg));
         } else if filter.is_none() {
             filter = Some(arg);
         } else {
@@ -187,16 +211,8 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
             insecure: a.insecure,
             connect_timeout: None,
         },
-        filter,
-        exact: a.exact,
-        skip: a.skip,
-        list: a.list,
-        ignored: a.ignored,
-        include_ignored: a.include_ignored,
-        test_threads: a.test_threads,
-        quiet: a.quiet || a.format.as_deref() == Some("terse"),
-        format_json: a.format.as_deref() == Some("json"),
-        color: a.color,
+        libtest: libtest_mimic::Arguments { filter, ..libtest },
+        fail_on_skip: fail_on_skip(a.fail_on_skip, a.no_fail_on_skip),
     })
 }
 
@@ -234,7 +250,7 @@ fn main() {
     let result = match cli.cmd {
         Cmd::Run(a) => options(a).and_then(medusa_conform::harness::run),
         Cmd::List(a) => options(a).and_then(|mut o| {
-            o.list = true;
+            o.libtest.list = true;
             medusa_conform::harness::run(o)
         }),
         Cmd::Lint(a) => options(a)

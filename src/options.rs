@@ -23,15 +23,16 @@ pub struct RunOptions {
     /// Also check exact-wire expectations (`--strict`).
     pub strict: bool,
     pub client: crate::http::ClientOptions,
-    /// libtest-style selection and output.
-    pub filter: Option<String>,
-    pub exact: bool,
-    pub skip: Vec<String>,
-    pub list: bool,
-    pub ignored: bool,
-    pub include_ignored: bool,
-    pub test_threads: Option<usize>,
-    pub quiet: bool,
-    pub format_json: bool,
-    pub color: Option<String>,
+    /// libtest-style selection and output (`--exact`, `--skip`, `--list`, `--format`, …), as
+    /// libtest-mimic parsed and validated them.
+    pub libtest: libtest_mimic::Arguments,
+    /// A scenario skipped for a missing input (an unset variable it requires) fails the run.
+    /// Not-applicable scenarios never do.
+    pub fail_on_skip: bool,
+}
+
+/// `--fail-on-skip`'s default, decided by whoever reads the environment (the CLI, the cargo
+/// test entry point): on when the `CI` variable is set to anything but empty, `0` or `false`.
+pub fn fail_on_skip_default(ci: Option<&str>) -> bool {
+    ci.is_some_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
 }

@@ -48,6 +48,8 @@ pub struct Scenario {
     pub name: String,
     /// `Exact`: the whole scenario is about wire fidelity and runs only under `--strict`.
     pub level: Level,
+    /// `--strict`: check the exact level too (set by `harness::prepare` from the options).
+    pub strict: bool,
     pub title: String,
     pub description: String,
     pub tags: Vec<String>,
@@ -187,12 +189,7 @@ struct Planner<'a> {
 }
 
 fn suggest(word: &str, options: &[&str]) -> Option<String> {
-    options
-        .iter()
-        .map(|o| (strsim::jaro_winkler(word, o), o))
-        .filter(|(s, _)| *s > 0.75)
-        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())
-        .map(|(_, o)| format!("did you mean `{o}`?"))
+    crate::suggest::did_you_mean(word, options.iter().copied())
 }
 
 impl Planner<'_> {
@@ -419,12 +416,10 @@ impl Planner<'_> {
         }
         let captures = self.captures(&d.capture);
         let retry = d.retry.as_ref().map(|r| {
-            let iv = r
-                .value
-                .interval
-                .as_deref()
-                .and_then(crate::duration::parse)
-                .unwrap_or(Duration::from_millis(500));
+            let iv = match &r.value.interval {
+                Some(i) => self.duration(i),
+                None => Duration::from_millis(500),
+            };
             (r.value.times, iv)
         });
         let name = d
@@ -550,11 +545,17 @@ impl Planner<'_> {
     fn expect_level(&mut self, d: &crate::scenario::ExpectDoc, out: &mut Vec<Expectation>) {
         if let Some(s) = &d.status {
             let span = self.span(s);
+            // An HTTP status is 100–599; anything else (70000 would wrap as u16) is a typo.
+            let code = |v: &Value| {
+                v.as_u64()
+                    .filter(|c| (100..=599).contains(c))
+                    .map(|c| c as u16)
+            };
             let spec = match &s.value {
-                Value::Number(n) => n.as_u64().map(|c| StatusSpec::Codes(vec![c as u16])),
+                Value::Number(_) => code(&s.value).map(|c| StatusSpec::Codes(vec![c])),
                 Value::Array(a) => a
                     .iter()
-                    .map(|x| x.as_u64().map(|c| c as u16))
+                    .map(code)
                     .collect::<Option<Vec<_>>>()
                     .map(StatusSpec::Codes),
                 Value::String(c) if c.len() == 3 && c.ends_with("xx") => c[..1]
@@ -572,7 +573,7 @@ impl Planner<'_> {
                 }),
                 None => self.err(
                     span,
-                    "`status` is a code (200), a list ([200, 204]) or a class (\"4xx\")",
+                    "`status` is a code from 100 to 599 (200), a list ([200, 204]) or a class (\"4xx\")",
                     None,
                 ),
             }
@@ -888,6 +889,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
     Ok(Scenario {
         name: l.name.clone(),
         level,
+        strict: false,
         title: d.name.value.clone(),
         description: d.description.clone().unwrap_or_default(),
         tags: d.tags.iter().map(|t| t.value.clone()).collect(),

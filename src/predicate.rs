@@ -131,12 +131,7 @@ impl Pred {
                     Pred::Keys(a.iter().map(crate::template::value_text).collect())
                 }
                 other => {
-                    let hint = KEYWORDS
-                        .iter()
-                        .map(|o| (strsim::jaro_winkler(other, o), o))
-                        .filter(|(s, _)| *s > 0.8)
-                        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())
-                        .map(|(_, o)| format!("did you mean `{o}`?"))
+                    let hint = crate::suggest::did_you_mean(other, KEYWORDS.iter().copied())
                         .unwrap_or_else(|| {
                             "to compare with an object, write `{equals: {...}}`".into()
                         });

@@ -20,12 +20,7 @@ pub struct Context {
     pub env: Arc<HashMap<String, String>>,
     pub cli_vars: Vec<(String, String)>,
     pub seed: u64,
-    /// `--strict`: also check exact-wire expectations and `level: exact` scenarios.
-    pub strict: bool,
 }
-
-/// Why a `level: exact` scenario did not run in a default run.
-pub const NOT_APPLICABLE: &str = "exact-wire check: runs under --strict";
 
 /// Report bodies are cut to this many bytes (the full body is never kept in a report).
 const REPORT_BODY: usize = 4096;
@@ -107,7 +102,14 @@ fn step_report(step: &Step, phase: Phase, status: StepStatus) -> StepReport {
     }
 }
 
-async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -> StepReport {
+/// Runs one step; `strict` also checks its `exact:` expectations (docs/levels.md).
+async fn exec(
+    step: &Step,
+    phase: Phase,
+    ctx: &Context,
+    st: &mut RunState<'_>,
+    strict: bool,
+) -> StepReport {
     let started = Instant::now();
     let mut rep = step_report(step, phase, StepStatus::Passed);
     let error = |mut rep: StepReport, msg: String, st: &RunState| {
@@ -239,9 +241,8 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
             found.iter().for_each(|s| st.redactor.add(s));
         }
         let mut failures = Vec::new();
-        for e in step.expects.iter().filter(|e| ctx.strict || !e.exact) {
-            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, ctx.strict)
-            {
+        for e in step.expects.iter().filter(|e| strict || !e.exact) {
+            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, strict) {
                 failures.push((e.span.clone(), f));
             }
         }
@@ -347,11 +348,14 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
             reason: k.reason.clone(),
         }),
         note: None,
+        not_applicable: None,
         steps: vec![],
     };
-    if sc.level == crate::plan::Level::Exact && !ctx.strict {
+    if sc.level == crate::plan::Level::Exact && !sc.strict {
+        let why = crate::event::NotApplicable::ExactLevel;
         report.status = Status::NotApplicable;
-        report.note = Some(NOT_APPLICABLE.into());
+        report.note = Some(why.to_string());
+        report.not_applicable = Some(why);
         return report;
     }
     let missing: Vec<&str> = sc
@@ -374,11 +378,13 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         .as_ref()
         .filter(|s| ctx.target.scheme() != s.as_str())
     {
-        report.status = Status::Skipped;
-        report.note = Some(format!(
-            "requires an {scheme} target (this one is {})",
-            ctx.target.scheme()
-        ));
+        let why = crate::event::NotApplicable::Scheme {
+            required: scheme.clone(),
+            target: ctx.target.scheme().to_string(),
+        };
+        report.status = Status::NotApplicable;
+        report.note = Some(why.to_string());
+        report.not_applicable = Some(why);
         return report;
     }
     let mut st = RunState {
@@ -435,6 +441,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
                 ));
                 report.steps.push(s);
                 report.status = Status::Failed;
+                report.bound();
                 return report;
             }
         }
@@ -460,7 +467,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
                 ));
                 r
             } else {
-                exec(step, phase, ctx, &mut st).await
+                exec(step, phase, ctx, &mut st, sc.strict).await
             };
             failed = r.status != StepStatus::Passed;
             known_at.push(st.redactor.len());
@@ -468,7 +475,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         }
     }
     for step in &sc.teardown {
-        let r = exec(step, Phase::Teardown, ctx, &mut st).await;
+        let r = exec(step, Phase::Teardown, ctx, &mut st, sc.strict).await;
         failed |= r.status != StepStatus::Passed;
         known_at.push(st.redactor.len());
         report.steps.push(r);
@@ -508,6 +515,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
             .iter_mut()
             .for_each(|f| f.message = st.redactor.text(&f.message));
     }
+    report.bound();
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }

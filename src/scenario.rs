@@ -161,7 +161,7 @@ pub struct RequestDoc {
 pub struct RetryDoc {
     pub times: u32,
     #[serde(default)]
-    pub interval: Option<String>,
+    pub interval: Option<Spanned<String>>,
 }
 
 /// What a response must look like.

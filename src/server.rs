@@ -23,6 +23,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Session lifetime, as Medusa's default `ttl` (10 h).
 const SESSION_TTL: Duration = Duration::from_secs(36_000);
+/// At most this many sessions are kept (see `sessions.rs`): plenty for any test run, and flat
+/// memory under a soak test.
+const MAX_SESSIONS: usize = 10_000;
 /// Store JWT lifetime (30 days).
 const TOKEN_TTL: i64 = 2_592_000;
 /// body-parser's default JSON limit.
@@ -62,7 +65,7 @@ struct Store {
 
 struct Inner {
     store: RwLock<Store>,
-    sessions: Mutex<HashMap<String, Option<String>>>,
+    sessions: Mutex<crate::sessions::Sessions>,
     /// customer id → tokens issued at or before this second are revoked (only with the switch).
     revoked: Mutex<HashMap<String, i64>>,
     jwt_secret: String,
@@ -161,11 +164,11 @@ struct Sess {
 impl Sess {
     fn customer(&self, st: &Inner) -> Option<String> {
         let sid = self.sid.lock().unwrap().0.clone();
-        st.sessions.lock().unwrap().get(&sid).cloned().flatten()
+        st.sessions.lock().unwrap().customer(&sid, now_secs())
     }
     fn set_customer(&self, st: &Inner, id: Option<String>) {
         let mut g = self.sid.lock().unwrap();
-        st.sessions.lock().unwrap().insert(g.0.clone(), id);
+        st.sessions.lock().unwrap().save(&g.0, id, now_secs());
         g.1 = true;
     }
     fn destroy(&self, st: &Inner) {
@@ -190,7 +193,7 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
     let existing = cookie_value(req.headers(), "connect.sid")
         .and_then(|c| unsign_cookie(&c, &st.cookie_secret))
-        .filter(|sid| st.sessions.lock().unwrap().contains_key(sid));
+        .filter(|sid| st.sessions.lock().unwrap().live(sid, now_secs()));
     let https = req
         .headers()
         .get("x-forwarded-proto")
@@ -200,7 +203,7 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
     let is_new = existing.is_none();
     let sid = existing.unwrap_or_else(|| {
         let sid = random_text(24);
-        st.sessions.lock().unwrap().insert(sid.clone(), None);
+        st.sessions.lock().unwrap().save(&sid, None, now_secs());
         sid
     });
     let sess = Sess {
@@ -211,7 +214,7 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
     req.extensions_mut().insert(sess.clone());
     let mut resp = next.run(req).await;
     let (sid, changed) = sess.sid.lock().unwrap().clone();
-    let still_exists = st.sessions.lock().unwrap().contains_key(&sid);
+    let still_exists = st.sessions.lock().unwrap().live(&sid, now_secs());
     if (is_new || changed) && still_exists && (!st.cfg.production || https) {
         let expires = httpdate::fmt_http_date(SystemTime::now() + SESSION_TTL);
         let mut c = format!(
@@ -548,10 +551,12 @@ async fn delete_auth(
     text_response(StatusCode::OK, "OK")
 }
 
+/// `Path` has already percent-decoded the segment once, as Express does; decoding again would
+/// find `a@b.com` for `a%2540b.com`.
 async fn exists(State(st): State<Shared>, Path(email): Path<String>) -> Response {
     json_response(
         StatusCode::OK,
-        json!({ "exists": st.find_account(&percent_decode(&email)).is_some() }),
+        json!({ "exists": st.find_account(&email).is_some() }),
     )
 }
 
@@ -680,6 +685,7 @@ fn router(st: Shared) -> Router {
 pub struct Server {
     pub url: String,
     pub jwt_secret: String,
+    inner: Shared,
     _serving: crate::background::Background,
 }
 
@@ -696,13 +702,16 @@ impl Server {
         let jwt_secret = cfg.jwt_secret.clone().unwrap_or_else(|| random_text(24));
         let inner = Arc::new(Inner {
             store: RwLock::new(Store::default()),
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(crate::sessions::Sessions::new(
+                SESSION_TTL.as_secs() as i64,
+                MAX_SESSIONS,
+            )),
             revoked: Mutex::new(HashMap::new()),
             jwt_secret: jwt_secret.clone(),
             cookie_secret: cfg.cookie_secret.clone().unwrap_or_else(|| random_text(24)),
             cfg,
         });
-        let app = router(inner);
+        let app = router(inner.clone());
         let serving = crate::background::spawn(listener, app);
         let host = if addr.ip().is_ipv6() {
             format!("[{}]", addr.ip())
@@ -712,8 +721,14 @@ impl Server {
         Ok(Server {
             url: format!("http://{host}:{}", addr.port()),
             jwt_secret,
+            inner,
             _serving: serving,
         })
+    }
+
+    /// How many sessions the server holds now (for the memory tests and the bench).
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.lock().map(|s| s.len()).unwrap_or(0)
     }
 
     /// On an ephemeral loopback port, with random secrets.

@@ -1,6 +1,8 @@
 //! The JSON Schema registry: every `*.json` under `specs/` is read once, registered under its
 //! `file://` URI (so `$id` and relative `$ref`s resolve offline from any working directory),
-//! and compiled once. Scenarios name a schema by its file stem (`StoreAuthRes`).
+//! and compiled once. Scenarios name a schema by its path under `specs/` without `.json`:
+//! `StoreAuthRes` for `specs/StoreAuthRes.json`, `medusa-v2/Customer` for a pack's folder
+//! `specs/medusa-v2/Customer.json`, so packs may reuse names (`Customer`, `Error`).
 //!
 //! Each schema is compiled twice (docs/levels.md): as written, for `--strict`, and relaxed to
 //! the contract level for the default run. [`relax`] is the one place that decides what the
@@ -63,6 +65,18 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The name a scenario uses for the schema at `rel` (relative to `specs/`): the path with `/`
+/// separators, without `.json` (and without a `.schema` before it).
+fn schema_name(rel: &Path) -> String {
+    let rel = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    let rel = rel.strip_suffix(".json").unwrap_or(&rel);
+    rel.strip_suffix(".schema").unwrap_or(rel).to_string()
 }
 
 impl Specs {
@@ -132,21 +146,22 @@ impl Specs {
                 (u.clone(), f.clone(), v)
             })
             .collect();
-        let exact = Specs::validators(&docs, dir.as_deref())?;
-        let contract = Specs::validators(&relaxed, dir.as_deref())?;
-        let validators = exact
+        let mut contract = Specs::validators(&relaxed, dir.as_deref())?;
+        let validators = Specs::validators(&docs, dir.as_deref())?
             .into_iter()
-            .zip(contract)
-            .map(|((name, exact), (_, contract))| (name, Compiled { contract, exact }))
+            .filter_map(|(name, exact)| {
+                let contract = contract.remove(&name)?;
+                Some((name, Compiled { contract, exact }))
+            })
             .collect();
         Ok(Specs { validators, dir })
     }
 
-    /// Compiles every document against one registry of them, by file stem.
+    /// Compiles every document against one registry of them, by name.
     fn validators(
         docs: &[(String, PathBuf, Value)],
         dir: Option<&Path>,
-    ) -> Result<Vec<(String, Arc<jsonschema::Validator>)>, Error> {
+    ) -> Result<BTreeMap<String, Arc<jsonschema::Validator>>, Error> {
         let mut problems = Vec::new();
         let where_ = dir
             .as_ref()
@@ -156,24 +171,26 @@ impl Specs {
             .extend(docs.iter().map(|(uri, _, v)| (uri.as_str(), v)))
             .and_then(|b| b.prepare())
             .map_err(|e| Error::invalid(Diagnostic::new(format!("specs in {where_}: {e}"))))?;
-        let mut validators = Vec::new();
+        let mut validators = BTreeMap::new();
         for (uri, path, v) in docs {
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_string();
-            let name = name
-                .strip_suffix(".schema")
-                .map(str::to_string)
-                .unwrap_or(name);
+            let name = schema_name(
+                path.strip_prefix(dir.unwrap_or(Path::new("")))
+                    .unwrap_or(path),
+            );
             match jsonschema::options()
                 .with_registry(&registry)
                 .with_base_uri(uri.clone())
                 .should_validate_formats(true)
                 .build(v)
             {
-                Ok(val) => validators.push((name, Arc::new(val))),
+                Ok(val) => {
+                    if validators.insert(name.clone(), Arc::new(val)).is_some() {
+                        problems.push(
+                            Diagnostic::new(format!("{}: a second schema named `{name}`", path.display()))
+                                .help("`X.json` and `X.schema.json` in one folder share a name; rename one"),
+                        );
+                    }
+                }
                 Err(e) => problems.push(
                     Diagnostic::new(format!("{}: the schema does not compile: {e}", path.display()))
                         .help("fix the schema; every $ref must name a file under specs/ (nothing is fetched)"),
@@ -196,18 +213,9 @@ impl Specs {
 
     /// A "did you mean" for an unknown schema name.
     pub fn suggest(&self, name: &str) -> String {
-        let best = self
-            .names()
-            .map(|n| {
-                (
-                    strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()),
-                    n,
-                )
-            })
-            .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
-        match best {
-            Some((s, n)) if s > 0.8 => format!("did you mean `{n}`?"),
-            _ => format!(
+        match crate::suggest::did_you_mean(name, self.names()) {
+            Some(hint) => hint,
+            None => format!(
                 "known schemas: {}",
                 self.names().collect::<Vec<_>>().join(", ")
             ),
@@ -258,4 +266,62 @@ pub fn validate(v: &jsonschema::Validator, instance: &Value) -> Vec<Violation> {
             message: e.masked().to_string(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_paths_under_specs() {
+        assert_eq!(schema_name(Path::new("StoreAuthRes.json")), "StoreAuthRes");
+        assert_eq!(schema_name(Path::new("scenario.schema.json")), "scenario");
+        assert_eq!(
+            schema_name(Path::new("medusa-v2/Customer.json")),
+            "medusa-v2/Customer"
+        );
+    }
+
+    #[test]
+    fn a_pack_folder_reuses_names_without_clobbering() {
+        let dir = tempfile::tempdir().unwrap();
+        let v2 = dir.path().join("medusa-v2");
+        std::fs::create_dir(&v2).unwrap();
+        std::fs::write(
+            dir.path().join("Error.json"),
+            r#"{"$id": "Error.json", "required": ["v1"]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            v2.join("Error.json"),
+            r#"{"$id": "Error.json", "required": ["v2"]}"#,
+        )
+        .unwrap();
+        // A relative $ref resolves inside the pack's own folder.
+        std::fs::write(v2.join("Res.json"), r#"{"$ref": "Error.json"}"#).unwrap();
+        let specs = Specs::load(dir.path()).unwrap();
+        assert_eq!(
+            specs.names().collect::<Vec<_>>(),
+            ["Error", "medusa-v2/Error", "medusa-v2/Res"]
+        );
+        let ok = |name: &str, key: &str| {
+            specs
+                .get(name)
+                .unwrap()
+                .exact
+                .is_valid(&serde_json::json!({ key: 1 }))
+        };
+        assert!(ok("Error", "v1") && !ok("Error", "v2"));
+        assert!(ok("medusa-v2/Error", "v2") && !ok("medusa-v2/Error", "v1"));
+        assert!(ok("medusa-v2/Res", "v2") && !ok("medusa-v2/Res", "v1"));
+    }
+
+    #[test]
+    fn two_files_with_one_name_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("X.json"), "{}").unwrap();
+        std::fs::write(dir.path().join("X.schema.json"), "{}").unwrap();
+        let err = Specs::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("a second schema named `X`"), "{err}");
+    }
 }

@@ -78,12 +78,7 @@ pub struct ParseError {
 }
 
 fn did_you_mean(word: &str, options: &[&str]) -> Option<String> {
-    options
-        .iter()
-        .map(|o| (strsim::jaro_winkler(word, o), o))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap())
-        .map(|(_, o)| format!("did you mean `{o}`?"))
+    crate::suggest::did_you_mean(word, options.iter().copied())
 }
 
 impl Template {

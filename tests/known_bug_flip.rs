@@ -41,14 +41,16 @@ async fn run_against(revoke: bool) -> Vec<medusa_conform::event::ScenarioReport>
         env: Arc::new(env),
         cli_vars: vec![],
         seed: 7,
-        strict: false,
     });
     medusa_conform::harness::run_all(scenarios, ctx, 4).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn known_bug_reproduces_on_the_faithful_server() {
-    for r in run_against(false).await {
+    let reports = run_against(false).await;
+    // Both scenarios must report: an empty list would pass the loop below vacuously.
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    for r in reports {
         assert_eq!(r.status, Status::KnownBug, "{}: {:?}", r.name, r.note);
         assert!(
             r.note.as_deref().unwrap_or("").contains("reproduces"),

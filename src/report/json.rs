@@ -19,13 +19,7 @@ struct Summary {
     failed: usize,
     known_bugs: usize,
     skipped: usize,
-    /// `level: exact` scenarios in a run without `--strict`.
-    #[serde(skip_serializing_if = "is_zero")]
     not_applicable: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {

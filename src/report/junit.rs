@@ -60,8 +60,6 @@ pub fn render(reports: &[ScenarioReport]) -> String {
         for r in rs {
             let status = match r.status {
                 Status::Passed | Status::KnownBug => TestCaseStatus::success(),
-                // JUnit has no "not applicable": an exact-level scenario outside --strict is a
-                // skip whose message says why (and the `level` property below).
                 Status::Skipped | Status::NotApplicable => {
                     let mut s = TestCaseStatus::skipped();
                     if let Some(n) = &r.note {
@@ -100,9 +98,6 @@ pub fn render(reports: &[ScenarioReport]) -> String {
             tc.set_classname(r.file.clone());
             tc.set_time(Duration::from_millis(r.duration_ms));
             tc.set_system_out(steps_text(r));
-            if r.status == Status::NotApplicable {
-                tc.add_property(Property::new("level", "exact"));
-            }
             if let Some(k) = &r.known_bug {
                 tc.add_property(Property::new("known_bug", k.issue.clone()));
                 tc.add_property(Property::new("known_bug_url", k.url.clone()));
