@@ -183,6 +183,7 @@ fn context(url: &str, env: &Arc<HashMap<String, String>>, seed: u64) -> Arc<Cont
         env: env.clone(),
         cli_vars: vec![],
         seed,
+        driver: None,
     })
 }
 

@@ -18,6 +18,9 @@ pub enum ExitCode {
     /// Nothing to run: the paths, tags or name filters selected no scenario, or every selected
     /// scenario was skipped or not applicable to the target.
     NothingSelected = 5,
+    /// The client driver failed: did not start, spoke another protocol version, printed
+    /// garbage, hung or died (driver mode).
+    DriverFailed = 6,
 }
 
 impl ExitCode {
@@ -52,6 +55,9 @@ pub enum Error {
     /// The selection left nothing to run (the message names the selector), or nothing ran.
     #[error("{message}")]
     NothingSelected { selector: Selector, message: String },
+    /// The client driver failed (driver mode).
+    #[error("{0}")]
+    Driver(crate::driver::DriverError),
 }
 
 /// What left a run with nothing to run.
@@ -86,6 +92,7 @@ impl Error {
             Error::Unreachable { .. } => ExitCode::Unreachable,
             Error::Internal(_) => ExitCode::Internal,
             Error::NothingSelected { .. } => ExitCode::NothingSelected,
+            Error::Driver(_) => ExitCode::DriverFailed,
         }
     }
 

@@ -27,6 +27,10 @@ pub enum Status {
 pub enum NotApplicable {
     /// `requires.scheme` differs from the target's scheme.
     Scheme { required: String, target: String },
+    /// The run's mode cannot carry the scenario out: through a client driver (a raw request,
+    /// a forged bearer, an operation the client does not offer…) or, for
+    /// `requires: {driver: true}`, without one.
+    Mode { why: String },
     /// A `level: exact` scenario in a run without `--strict` (docs/levels.md).
     ExactLevel,
 }
@@ -38,6 +42,7 @@ impl std::fmt::Display for NotApplicable {
                 f,
                 "not applicable: requires an {required} target (this one is {target})"
             ),
+            NotApplicable::Mode { why } => f.write_str(why),
             NotApplicable::ExactLevel => {
                 write!(f, "not applicable: exact-wire check: runs under --strict")
             }

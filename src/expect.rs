@@ -191,7 +191,35 @@ pub fn check(
             })
         }
         Check::Jwt(j) => check_jwt(j, json, scope),
+        Check::Sent(fields) => check_sent(fields, r, scope),
     }
+}
+
+/// `sent:` — what the client put on the wire for this call (the last request of a driver
+/// call's wire record; the harness's own request otherwise).
+fn check_sent(fields: &[(String, Pred)], r: &Response, scope: &mut Scope) -> Result<(), Failure> {
+    let Some(s) = &r.sent else {
+        return Err(fail(
+            "sent",
+            "expected a record of what was sent, but the driver reported no request on the wire for this call",
+        ));
+    };
+    for (k, p) in fields {
+        let actual = match k.as_str() {
+            "method" => Value::from(s.method.clone()),
+            "path" => Value::from(s.path()),
+            "cookie" => Value::from(s.cookie),
+            "bearer" => Value::from(s.bearer),
+            _ => s
+                .body_keys
+                .as_ref()
+                .map(|k| Value::from(k.clone()))
+                .unwrap_or(Value::Null),
+        };
+        p.check(Some(&actual), scope)
+            .map_err(|m| mismatch(format!("sent {k}"), m))?;
+    }
+    Ok(())
 }
 
 fn describe_body(r: &Response) -> String {

@@ -201,12 +201,17 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
     let client = crate::http::client(&opts.client)?;
     rt.block_on(crate::http::probe(&client, &target_url))?;
+    let driver = match &opts.driver {
+        Some(spec) => Some(crate::driver::start_for_run(&rt, spec, &target)?),
+        None => None,
+    };
     let ctx = Arc::new(Context {
         client,
         target: target_url,
         env: Arc::new(opts.env.clone()),
         cli_vars: opts.vars.clone(),
         seed,
+        driver: driver.clone(),
     });
     eprintln!(
         "medusa-conform: {} scenario(s) against {target}, seed {seed}",
@@ -220,6 +225,10 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         opts.fail_on_skip,
     );
     let conclusion = libtest_mimic::run(&args, trials);
+    let driver_failure = driver.and_then(|d| {
+        let _ = rt.block_on(d.shutdown());
+        d.failure()
+    });
     drop(server);
     let mut reports = std::mem::take(&mut *reports.lock().unwrap_or_else(|e| e.into_inner()));
     reports.sort_by(|a, b| (a.name.as_str(), a.iteration).cmp(&(b.name.as_str(), b.iteration)));
@@ -228,6 +237,9 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         print!("{}", crate::report::human::summary(&reports, seed, &target));
     }
     write_reports(&opts, &reports, &target, seed)?;
+    if let Some(e) = driver_failure {
+        return Err(Error::Driver(e));
+    }
     verdict(&reports, conclusion.has_failed(), opts.fail_on_skip)
 }
 

@@ -44,6 +44,55 @@ pub struct Response {
     pub body: Vec<u8>,
     pub truncated: bool,
     pub elapsed: Duration,
+    /// What the client put on the wire for this call (`sent:` expectations).
+    pub sent: Option<Sent>,
+}
+
+/// One request as it went over the wire: never a cookie or token value, only whether one was
+/// sent. Filled from the harness's own request, or from a driver's wire record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    pub method: String,
+    /// The URL as sent (its path is not decoded).
+    pub url: String,
+    pub cookie: bool,
+    pub bearer: bool,
+    /// The keys of a JSON object body; `None` without one.
+    pub body_keys: Option<Vec<String>>,
+}
+
+impl Sent {
+    /// The request the harness itself sends.
+    pub fn from_request(
+        method: &str,
+        url: &url::Url,
+        headers: &[(String, String)],
+        body: Option<&[u8]>,
+    ) -> Sent {
+        Sent {
+            method: method.to_string(),
+            url: url.to_string(),
+            cookie: headers.iter().any(|(k, _)| k == "cookie"),
+            bearer: headers.iter().any(|(k, v)| {
+                k == "authorization"
+                    && v.get(..7)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+            }),
+            body_keys: body
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+                .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect())),
+        }
+    }
+
+    /// The path as it went over the wire (no query).
+    pub fn path(&self) -> String {
+        let after_scheme = self.url.split_once("://").map(|x| x.1).unwrap_or(&self.url);
+        let path = after_scheme
+            .find('/')
+            .map(|i| &after_scheme[i..])
+            .unwrap_or("/");
+        path.split(['?', '#']).next().unwrap_or("/").to_string()
+    }
 }
 
 impl Response {
@@ -134,6 +183,7 @@ pub async fn send(req: reqwest::RequestBuilder, timeout: Duration) -> Result<Res
             body,
             truncated,
             elapsed: Duration::ZERO,
+            sent: None,
         })
     };
     match tokio::time::timeout(timeout, fut).await {

@@ -70,6 +70,18 @@ struct RunArgs {
     /// Skips for a missing input do not fail the run, even under CI.
     #[arg(long, overrides_with = "fail_on_skip")]
     no_fail_on_skip: bool,
+    /// Run client operations through a driver process: --driver 'CMD ARGS' (see docs/driver-protocol.md).
+    #[arg(long, value_name = "CMD ARGS")]
+    driver: Option<String>,
+    /// Run through a shipped client driver: medusa-js (drivers/medusa-js; MEDUSA_CONFORM_DRIVERS overrides where drivers/ is).
+    #[arg(long, value_name = "NAME")]
+    client: Option<String>,
+    /// The client build under test, for --client: a package directory or an `npm pack` tarball.
+    #[arg(long, value_name = "PATH")]
+    client_package: Option<PathBuf>,
+    /// Seconds to wait for each driver answer before the driver counts as hung (default 30).
+    #[arg(long, value_name = "SECS")]
+    driver_timeout: Option<u64>,
 }
 
 /// Whether `--fail-on-skip` is on: the flags, else the `CI` variable.
@@ -118,6 +130,9 @@ struct ServeArgs {
     /// Not Medusa's behaviour: logout revokes bearer tokens (medusajs/medusa#5930 fixed).
     #[arg(long)]
     revoke_tokens_on_logout: bool,
+    /// Medusa's store_cors: allowed origins, comma-separated (default http://localhost:8000,http://localhost).
+    #[arg(long, value_name = "LIST")]
+    store_cors: Option<String>,
     /// A conformant difference from the 1.20.11 wire (repeatable; docs/levels.md):
     /// extra-customer-field, cookie-samesite-lax, security-headers, resend-cookie, session-ttl,
     /// extra-jwt-claims, token-lifetime, other-error-messages, error-extras,
@@ -149,6 +164,22 @@ enum ImportCmd {
 }
 
 #[derive(Subcommand)]
+enum DriverCmd {
+    /// Start a driver, run the handshake and a short script of calls, and list what it gets
+    /// wrong about the protocol (docs/driver-protocol.md).
+    Check {
+        /// The driver's command line, e.g. 'python3 drivers/python/driver.py'.
+        command: String,
+        /// Run the calls against this server (default: a fresh embedded reference server).
+        #[arg(long)]
+        target: Option<String>,
+        /// Directory holding driver/protocol.schema.json.
+        #[arg(long, default_value = "specs")]
+        specs: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
     /// Run scenarios against a target.
     Run(RunArgs),
@@ -163,6 +194,9 @@ enum Cmd {
     Import(ImportCmd),
     /// Serve the embedded reference Medusa Store Auth API.
     Serve(ServeArgs),
+    /// Client drivers (driver mode).
+    #[command(subcommand)]
+    Driver(DriverCmd),
 }
 
 fn options(a: RunArgs) -> Result<RunOptions, Error> {
@@ -193,6 +227,23 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
             .ok_or_else(|| Error::Usage(format!("--var `{v}`: write NAME=VALUE")))?;
         vars.push((k.to_string(), val.to_string()));
     }
+    let driver = medusa_conform::driver::resolve(&medusa_conform::driver::DriverChoice {
+        command: a.driver,
+        client: a.client,
+        client_package: a.client_package,
+        drivers_dir: std::env::var_os("MEDUSA_CONFORM_DRIVERS").map(PathBuf::from),
+        search_from: paths
+            .iter()
+            .cloned()
+            .chain(std::env::current_dir().ok())
+            .collect(),
+    })?
+    .map(|mut d| {
+        if let Some(s) = a.driver_timeout {
+            d.call_timeout = std::time::Duration::from_secs(s.max(1));
+        }
+        d
+    });
     Ok(RunOptions {
         target: a.target.filter(|t| !t.is_empty()),
         paths,
@@ -213,6 +264,7 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         },
         libtest: libtest_mimic::Arguments { filter, ..libtest },
         fail_on_skip: fail_on_skip(a.fail_on_skip, a.no_fail_on_skip),
+        driver,
     })
 }
 
@@ -264,6 +316,12 @@ fn main() {
             Ok(ExitCode::Success)
         }
         Cmd::Import(ImportCmd::Curl { command }) => import_curl(command),
+        Cmd::Driver(DriverCmd::Check {
+            command,
+            target,
+            specs,
+        }) => medusa_conform::driver::DriverSpec::from_command_line(&command)
+            .and_then(|spec| medusa_conform::driver::check::run(&spec, target, &specs)),
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,
@@ -273,6 +331,7 @@ fn main() {
                 production: a.production,
                 revoke_tokens_on_logout: a.revoke_tokens_on_logout,
                 variations: a.variations.concat(),
+                store_cors: a.store_cors,
             })
             .map(|()| ExitCode::Success)
         }

@@ -45,6 +45,8 @@ pub struct Prepared {
     pub body: Option<Vec<u8>>,
     /// Values in this request that must be masked (passwords in bodies, secret vars).
     pub secrets: Vec<String>,
+    /// The client call's arguments (driver mode): the evaluated map, as given.
+    pub client_args: Option<Value>,
 }
 
 /// Percent-encodes what a single path segment cannot hold; keeps `@` and `+` as browsers do.
@@ -104,12 +106,26 @@ fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), Stri
     p.headers
         .push(("content-type".into(), "application/json".into()));
     p.body = Some(serde_json::to_vec(&body).map_err(|e| e.to_string())?);
+    p.client_args = Some(body);
     Ok(())
 }
 
 impl Op {
     pub fn is_get_token(&self) -> bool {
         matches!(self, Op::GetToken(_))
+    }
+
+    /// The driver protocol's name for this operation (`None`: a raw request).
+    pub fn client_op(&self) -> Option<&'static str> {
+        Some(match self {
+            Op::Authenticate(_) => "authenticate",
+            Op::GetSession => "get_session",
+            Op::Exists { .. } => "exists",
+            Op::GetToken(_) => "get_token",
+            Op::DeleteSession => "delete_session",
+            Op::Register(_) => "register",
+            Op::Request { .. } => return None,
+        })
     }
 
     /// Evaluates the templates and builds the request.
@@ -121,6 +137,7 @@ impl Op {
             headers: vec![],
             body: None,
             secrets: vec![],
+            client_args: None,
         };
         match self {
             Op::Authenticate(b) => {
@@ -138,14 +155,19 @@ impl Op {
                 p.path = "/store/customers".into();
                 json_body(b, scope, &mut p)?;
             }
-            Op::GetSession => p.path = "/store/auth".into(),
+            Op::GetSession => {
+                p.path = "/store/auth".into();
+                p.client_args = Some(Value::Object(Default::default()));
+            }
             Op::DeleteSession => {
                 p.method = "DELETE".into();
                 p.path = "/store/auth".into();
+                p.client_args = Some(Value::Object(Default::default()));
             }
             Op::Exists { email, encode } => {
                 let v = email.eval(scope)?;
                 note(&v, &mut p.secrets);
+                p.client_args = Some(serde_json::json!({ "email": v.value }));
                 let e = v.as_text();
                 p.path = format!(
                     "/store/auth/{}",

@@ -29,6 +29,8 @@ pub struct RunOptions {
     /// A scenario skipped for a missing input (an unset variable it requires) fails the run.
     /// Not-applicable scenarios never do.
     pub fail_on_skip: bool,
+    /// Driver mode: run client operations through this driver process (`--driver`, `--client`).
+    pub driver: Option<crate::driver::DriverSpec>,
 }
 
 /// `--fail-on-skip`'s default, decided by whoever reads the environment (the CLI, the cargo

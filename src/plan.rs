@@ -30,6 +30,8 @@ pub struct KnownBug {
     pub reason: String,
     pub url: String,
     pub step: Option<String>,
+    /// Only through a driver for this client library (see `KnownBugDoc::client`).
+    pub client: Option<String>,
 }
 
 /// Which expectations a scenario or an expectation belongs to (docs/levels.md).
@@ -62,6 +64,10 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     pub teardown: Vec<Step>,
     pub timeout: Duration,
+    /// Why a client API cannot express this scenario (empty: it can); see `driver::applicable`.
+    pub client_blockers: Vec<String>,
+    /// `requires: {driver: true}`.
+    pub requires_driver: bool,
 }
 
 /// What the step sends as a bearer token.
@@ -135,6 +141,8 @@ pub enum Check {
     /// Both levels of the schema: the relaxed one by default, as written under `--strict`.
     Schema(String, crate::specs::Compiled),
     Jwt(Box<JwtCheck>),
+    /// `sent:` — field (method, path, cookie, bearer, body_keys) and predicate.
+    Sent(Vec<(String, Pred)>),
 }
 
 #[derive(Debug)]
@@ -167,6 +175,9 @@ pub struct Capture {
     pub from: CaptureFrom,
     pub secret: bool,
 }
+
+/// The fields of a `sent:` expectation.
+pub const SENT_FIELDS: &[&str] = &["method", "path", "cookie", "bearer", "body_keys"];
 
 pub const COOKIE_ATTRS: &[&str] = &[
     "value",
@@ -672,6 +683,42 @@ impl Planner<'_> {
                 }
             }
         }
+        if let Some(s) = &d.sent {
+            let span = self.span(s);
+            match s.value.as_object() {
+                Some(o) if !o.is_empty() => {
+                    let mut fields = Vec::new();
+                    for (k, v) in o {
+                        if !SENT_FIELDS.contains(&k.as_str()) {
+                            self.err(
+                                span.clone(),
+                                format!("`sent` has no field `{k}`"),
+                                suggest(k, SENT_FIELDS)
+                                    .or(Some(format!("fields: {}", SENT_FIELDS.join(", ")))),
+                            );
+                            continue;
+                        }
+                        match Pred::compile(v) {
+                            Ok(p) => {
+                                self.use_vars(&span, p.variables());
+                                fields.push((k.clone(), p));
+                            }
+                            Err(e) => self.err(span.clone(), e.message, e.help),
+                        }
+                    }
+                    out.push(Expectation {
+                        span,
+                        exact: false,
+                        kind: Check::Sent(fields),
+                    });
+                }
+                _ => self.err(
+                    span,
+                    "`sent` is a map of what the client put on the wire",
+                    Some("e.g. `sent: {method: GET, path: /store/auth, cookie: true, bearer: false}`".into()),
+                ),
+            }
+        }
         if let Some(j) = &d.jwt {
             let span = self.span(j);
             let jd = &j.value;
@@ -815,6 +862,8 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             .filter_map(|(i, s)| p.step(s, name, i))
             .collect()
     };
+    let all: Vec<&Spanned<StepDoc>> = d.setup.iter().chain(&d.steps).chain(&d.teardown).collect();
+    let client_blockers = crate::driver::applicable::reasons(&l.file, &all);
     let setup = phase(&d.setup, "setup", &mut p);
     let steps = phase(&d.steps, "steps", &mut p);
     let teardown = phase(&d.teardown, "teardown", &mut p);
@@ -846,6 +895,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             reason: k.value.reason.clone(),
             url,
             step: k.value.step.as_ref().map(|s| s.value.clone()),
+            client: k.value.client.clone(),
         }
     });
     let requires_scheme = d
@@ -906,6 +956,12 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         steps,
         teardown,
         timeout,
+        client_blockers,
+        requires_driver: d
+            .requires
+            .as_ref()
+            .and_then(|r| r.driver.as_ref())
+            .is_some_and(|b| b.value),
     })
 }
 

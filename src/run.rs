@@ -20,6 +20,8 @@ pub struct Context {
     pub env: Arc<HashMap<String, String>>,
     pub cli_vars: Vec<(String, String)>,
     pub seed: u64,
+    /// Driver mode: client operations go through this driver instead of direct HTTP.
+    pub driver: Option<Arc<crate::driver::Driver>>,
 }
 
 /// Report bodies are cut to this many bytes (the full body is never kept in a report).
@@ -71,6 +73,8 @@ struct RunState<'a> {
     scope: Scope<'a>,
     actors: HashMap<String, Actor>,
     redactor: Redactor,
+    /// The scenario's name and repetition (driver actor ids).
+    run_id: (String, u32),
 }
 
 impl RunState<'_> {
@@ -182,7 +186,10 @@ async fn exec(
             .as_deref()
             .map(|b| cut(&st.redactor.text(b), REPORT_BODY).0),
     };
-    rep.curl = Some(crate::curl::command(&request));
+    // Through a driver the client builds the request: no curl replays it.
+    if ctx.driver.is_none() || step.op.client_op().is_none() {
+        rep.curl = Some(crate::curl::command(&request));
+    }
     rep.request = Some(request);
     let method =
         reqwest::Method::from_bytes(prepared.method.as_bytes()).unwrap_or(reqwest::Method::GET);
@@ -198,7 +205,22 @@ async fn exec(
         if let Some(b) = &prepared.body {
             rb = rb.body(b.clone());
         }
-        let resp = match crate::http::send(rb, step.timeout).await {
+        let sent = match (&ctx.driver, step.op.client_op()) {
+            (Some(d), Some(op)) => {
+                let actor = crate::driver::seam::actor_id(&st.run_id.0, st.run_id.1, &step.actor);
+                crate::driver::seam::send(d, &actor, op, &prepared).await
+            }
+            _ => crate::http::send(rb, step.timeout).await.map(|mut r| {
+                r.sent = Some(crate::http::Sent::from_request(
+                    &prepared.method,
+                    &url,
+                    &headers,
+                    prepared.body.as_deref(),
+                ));
+                r
+            }),
+        };
+        let resp = match sent {
             Ok(r) => r,
             Err(e) if attempt <= times => {
                 let _ = e;
@@ -217,6 +239,15 @@ async fn exec(
                 );
             }
         };
+        if ctx.driver.is_some()
+            && let Some(s) = &resp.sent
+        {
+            // What the client sent, not what the harness would have sent.
+            let mut r = crate::driver::seam::request_record(s);
+            r.url = st.redactor.text(&r.url);
+            rep.request = Some(r);
+            rep.curl = None;
+        }
         let actor = st.actors.entry(step.actor.clone()).or_default();
         let set_cookies = resp.set_cookies();
         for c in set_cookies.iter().filter_map(|l| SetCookie::parse(l)) {
@@ -342,7 +373,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         duration_ms: 0,
         seed: ctx.seed,
         iteration,
-        known_bug: sc.known_bug.as_ref().map(|k| KnownBugReport {
+        known_bug: known_bug(sc, ctx).map(|k| KnownBugReport {
             issue: k.issue.clone(),
             url: k.url.clone(),
             reason: k.reason.clone(),
@@ -387,6 +418,15 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         report.not_applicable = Some(why);
         return report;
     }
+    if let Some(why) = crate::driver::applicable::verdict(sc, ctx.driver.is_some())
+        .or_else(|| unsupported_op(sc, ctx))
+    {
+        let why = crate::event::NotApplicable::Mode { why };
+        report.status = Status::NotApplicable;
+        report.note = Some(why.to_string());
+        report.not_applicable = Some(why);
+        return report;
+    }
     let mut st = RunState {
         scope: Scope {
             vars: HashMap::new(),
@@ -395,6 +435,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         },
         actors: HashMap::new(),
         redactor: Redactor::default(),
+        run_id: (sc.name.clone(), iteration),
     };
     st.scope.vars.insert(
         "target_url".into(),
@@ -480,12 +521,21 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         known_at.push(st.redactor.len());
         report.steps.push(r);
     }
+    if let Some(d) = &ctx.driver {
+        // Frees the actors' client instances (a browser context each for medusa-js).
+        for a in st.actors.keys() {
+            let id = crate::driver::seam::actor_id(&sc.name, iteration, a);
+            if let Err(crate::driver::CallError::Fatal(_)) = d.reset(&id).await {
+                failed = true;
+            }
+        }
+    }
     report.status = if failed {
         Status::Failed
     } else {
         Status::Passed
     };
-    if let Some(k) = &sc.known_bug {
+    if let Some(k) = known_bug(sc, ctx) {
         judge_known_bug(&mut report, k);
     }
     // Secrets learned late (e.g. a token captured in the last step) are masked everywhere; a
@@ -518,6 +568,34 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
     report.bound();
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
+}
+
+/// The scenario's known bug, if it applies to this run: a client library's bug only through a
+/// driver for that client.
+fn known_bug<'a>(sc: &'a Scenario, ctx: &Context) -> Option<&'a crate::plan::KnownBug> {
+    sc.known_bug.as_ref().filter(|k| match &k.client {
+        None => true,
+        Some(c) => ctx
+            .driver
+            .as_ref()
+            .is_some_and(|d| d.hello.client.name == *c),
+    })
+}
+
+/// Driver mode: a driver that does not offer an operation the scenario uses cannot run it.
+fn unsupported_op(sc: &Scenario, ctx: &Context) -> Option<String> {
+    let d = ctx.driver.as_ref()?;
+    let op = sc
+        .setup
+        .iter()
+        .chain(&sc.steps)
+        .chain(&sc.teardown)
+        .filter_map(|s| s.op.client_op())
+        .find(|op| !d.supports(op))?;
+    Some(format!(
+        "not applicable through this client: driver {} does not offer `{op}`",
+        d.hello.driver.name
+    ))
 }
 
 /// A known bug "reproduces" when an expectation in `steps` (or in its named step) fails while

@@ -88,6 +88,9 @@ pub struct Requires {
     /// production deployment over https, and their cookies differ).
     #[serde(default)]
     pub scheme: Option<Spanned<String>>,
+    /// `true`: the scenario checks what a client library does, and needs a driver.
+    #[serde(default)]
+    pub driver: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +103,10 @@ pub struct KnownBugDoc {
     /// The step in which the bug must show itself.
     #[serde(default)]
     pub step: Option<Spanned<String>>,
+    /// A client library's bug: applies only when run through a driver whose client has this
+    /// name (e.g. `@medusajs/medusa-js`); elsewhere the scenario is judged as usual.
+    #[serde(default)]
+    pub client: Option<String>,
 }
 
 /// One step: exactly one operation plus what to send, expect and capture.
@@ -184,6 +191,9 @@ pub struct ExpectDoc {
     pub schema: Option<Spanned<String>>,
     #[serde(default)]
     pub jwt: Option<Spanned<JwtExpectDoc>>,
+    /// What the client put on the wire: method, path, cookie, bearer, body_keys.
+    #[serde(default)]
+    pub sent: Option<SValue>,
     /// The same keys again, checked only under `--strict`: fidelity to the 1.20.11 wire that
     /// no client relies on (docs/levels.md).
     #[serde(default)]

@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub revoke_tokens_on_logout: bool,
     /// Conformant differences from the 1.20.11 wire (`--variation`, src/variation.rs).
     pub variations: Vec<crate::variation::Variation>,
+    /// Medusa's `store_cors` (comma-separated origins); `None`: `server_cors::DEFAULT_STORE_CORS`.
+    pub store_cors: Option<String>,
 }
 
 #[derive(Clone)]
@@ -189,7 +191,7 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-/// express-session + CORS headers for the store router, around every request.
+/// express-session around every request (CORS is `server_cors`, inside it).
 async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
     let existing = cookie_value(req.headers(), "connect.sid")
         .and_then(|c| unsign_cookie(&c, &st.cookie_secret))
@@ -209,8 +211,6 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
     let sess = Sess {
         sid: Arc::new(Mutex::new((sid, false))),
     };
-    let store_route = req.uri().path().to_ascii_lowercase().starts_with("/store");
-    let origin = req.headers().get(header::ORIGIN).cloned();
     req.extensions_mut().insert(sess.clone());
     let mut resp = next.run(req).await;
     let (sid, changed) = sess.sid.lock().unwrap().clone();
@@ -226,17 +226,6 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
         }
         if let Ok(v) = HeaderValue::from_str(&c) {
             resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    if store_route {
-        let h = resp.headers_mut();
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
-        if let Some(o) = origin.filter(|o| o == "http://localhost") {
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
         }
     }
     resp
@@ -659,7 +648,7 @@ fn router(st: Shared) -> Router {
         on: st.cfg.variations.clone(),
         jwt_secret: st.jwt_secret.clone(),
     });
-    Router::new()
+    let routes = Router::new()
         .route("/health", get(health))
         .route(
             "/store/auth",
@@ -670,15 +659,27 @@ fn router(st: Shared) -> Router {
         .route("/store/customers", axum::routing::post(post_customers))
         .route("/store/customers/me", get(get_me))
         .fallback(not_found)
+        .with_state(st.clone());
+    // Session, then CORS, around the whole router (not each route): a preflight is answered
+    // before axum's method routing, as Express's cors() answers it before any route.
+    let cors = crate::server_cors::StoreCors::parse(
+        st.cfg
+            .store_cors
+            .as_deref()
+            .unwrap_or(crate::server_cors::DEFAULT_STORE_CORS),
+    );
+    Router::new()
+        .fallback_service(routes)
         .layer(axum::middleware::from_fn_with_state(
-            st.clone(),
-            session_layer,
+            Arc::new(cors),
+            crate::server_cors::layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(st, session_layer))
+        // Conformant variations rewrite what the whole server answers (src/variation.rs).
         .layer(axum::middleware::from_fn_with_state(
             variations,
             crate::variation::layer,
         ))
-        .with_state(st)
 }
 
 /// A running server; dropping it stops it.

@@ -41,6 +41,7 @@ async fn run_against(revoke: bool) -> Vec<medusa_conform::event::ScenarioReport>
         env: Arc::new(env),
         cli_vars: vec![],
         seed: 7,
+        driver: None,
     });
     medusa_conform::harness::run_all(scenarios, ctx, 4).await
 }

@@ -206,6 +206,7 @@ fn conformant_variations_pass_the_default_run_and_fail_strict() {
                 env: Arc::new(env),
                 cli_vars: vec![],
                 seed: base_seed.wrapping_mul(1000).wrapping_add(seed),
+                driver: None,
             });
             harness::run_all(suites[usize::from(strict)].clone(), ctx, 16).await
         })

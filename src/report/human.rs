@@ -158,7 +158,10 @@ pub fn summary(reports: &[ScenarioReport], seed: u64, target: &str) -> String {
     }
     for (status, heading) in [
         (Status::Skipped, "skipped (an input is missing):"),
-        (Status::NotApplicable, "not applicable to this target:"),
+        (
+            Status::NotApplicable,
+            "not applicable to this target or mode (not run, not passed):",
+        ),
     ] {
         let listed: Vec<&ScenarioReport> = reports.iter().filter(|r| r.status == status).collect();
         if !listed.is_empty() {

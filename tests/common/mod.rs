@@ -63,6 +63,7 @@ pub fn ctx_env(uri: &str, env: HashMap<String, String>) -> run::Context {
         env: Arc::new(env),
         cli_vars: vec![],
         seed: SEED,
+        driver: None,
     }
 }
 

@@ -176,12 +176,26 @@ pub const FAULTS: &[Fault] = &[
         response: Some(registration_no_login),
         ..fault("registration-no-login", Contract)
     },
+    // `Access-Control-Allow-Origin: *` without credentials: browsers refuse every credentialed
+    // store call from a storefront on its own origin.
+    Fault {
+        response: Some(cors_wildcard),
+        ..fault("cors-wildcard", Contract)
+    },
 ];
 
 // ---- cookies --------------------------------------------------------------------------------
 
 fn drop_set_cookie(_: &Req, r: &mut Resp, _: &Ctx) {
     r.headers.remove("set-cookie");
+}
+
+fn cors_wildcard(_: &Req, r: &mut Resp, _: &Ctx) {
+    if r.headers.remove("access-control-allow-origin").is_some() {
+        r.headers
+            .insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    }
+    r.headers.remove("access-control-allow-credentials");
 }
 
 fn registration_no_login(q: &Req, r: &mut Resp, _: &Ctx) {
