@@ -12,6 +12,10 @@ use std::sync::{Arc, Mutex};
 
 /// Default parallelism: the work is I/O-bound, so well above the core count.
 pub const DEFAULT_THREADS: usize = 16;
+/// Default parallelism in driver mode: there the client (a browser for medusa-js) does the work
+/// and is CPU-bound; on 2 cores 2-4 scenarios at once beat 16 (which only queue in the browser
+/// and need more browser contexts: tests/drivers/bench.mjs, README "Performance").
+pub const DRIVER_THREADS: usize = 4;
 
 /// Loads, plans and filters by tag. Invalid input is reported with file:line:col.
 pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
@@ -92,7 +96,12 @@ fn nothing_selected(selector: Selector, what: String, hints: Vec<String>) -> Err
 
 fn libtest_args(opts: &RunOptions) -> Arguments {
     let mut a = opts.libtest.clone();
-    a.test_threads = Some(a.test_threads.unwrap_or(DEFAULT_THREADS));
+    let default = if opts.driver.is_some() {
+        DRIVER_THREADS
+    } else {
+        DEFAULT_THREADS
+    };
+    a.test_threads = Some(a.test_threads.unwrap_or(default));
     a
 }
 
@@ -201,7 +210,14 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     let client = crate::http::client(&opts.client)?;
     rt.block_on(crate::http::probe(&client, &target_url))?;
     let driver = match &opts.driver {
-        Some(spec) => Some(crate::driver::start_for_run(&rt, spec, &target)?),
+        Some(spec) => {
+            // The driver sizes its pool of ready clients to how many scenarios run at once.
+            let mut spec = spec.clone();
+            spec.options
+                .entry("concurrency")
+                .or_insert(args.test_threads.unwrap_or(DRIVER_THREADS).into());
+            Some(crate::driver::start_for_run(&rt, &spec, &target)?)
+        }
         None => None,
     };
     let ctx = Arc::new(Context {
