@@ -240,6 +240,9 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         opts.fail_on_skip,
     );
     let conclusion = libtest_mimic::run(&args, trials);
+    let driver_info = driver
+        .as_ref()
+        .map(|d| crate::report::DriverInfo::from_hello(&d.hello));
     let driver_failure = driver.and_then(|d| {
         let _ = rt.block_on(d.shutdown());
         d.failure()
@@ -251,7 +254,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     if !format_json {
         print!("{}", crate::report::human::summary(&reports, seed, &target));
     }
-    write_reports(&opts, &reports, &target, seed)?;
+    write_reports(&opts, &reports, &target, seed, driver_info.as_ref())?;
     if let Some(e) = driver_failure {
         return Err(Error::Driver(e));
     }
@@ -297,6 +300,7 @@ fn write_reports(
     reports: &[ScenarioReport],
     target: &str,
     seed: u64,
+    driver: Option<&crate::report::DriverInfo>,
 ) -> Result<(), Error> {
     let write = |p: &std::path::Path, text: String| {
         std::fs::write(p, text).map_err(|e| Error::Io {
@@ -305,10 +309,13 @@ fn write_reports(
         })
     };
     if let Some(p) = &opts.junit {
-        write(p, crate::report::junit::render(reports))?;
+        write(p, crate::report::junit::render_with_driver(reports, driver))?;
     }
     if let Some(p) = &opts.json {
-        write(p, crate::report::json::render(reports, target, seed))?;
+        write(
+            p,
+            crate::report::json::render_with_driver(reports, target, seed, driver),
+        )?;
     }
     Ok(())
 }
