@@ -441,16 +441,16 @@ async function newActor(name) {
 // the page is navigated again, which gives a new JS realm and so a new medusa-js (whose JWT lives
 // in a page-global singleton) with an empty jar - the same fresh client a new context gives (the
 // context routes requests, which disables its HTTP cache, so no cache survives either). The pool
-// is sized to the harness's concurrency (hello option `concurrency`: two actors per scenario
-// running at once, most scenarios use one or two; MEDUSA_CONFORM_WARM_ACTORS overrides; 2 without
-// either): that many actors are kept ready, and as many idle ones at most (the rest are closed:
-// each is a renderer process).
+// is sized to the harness's concurrency (hello option `concurrency`, one actor per scenario
+// running at once; MEDUSA_CONFORM_WARM_ACTORS overrides; 2 without either): that many actors
+// are kept ready, and as many idle ones at most; the rest are closed, as each is a renderer
+// process of ~50-60 MB (PSS) and the browser must stay under 1 GB.
 let WARM = 2;
 let IDLE_MAX = 2;
 function sizePool(concurrency) {
   const env = Number.parseInt(process.env.MEDUSA_CONFORM_WARM_ACTORS ?? "", 10);
   if (Number.isInteger(env) && env >= 0) WARM = env;
-  else if (Number.isInteger(concurrency) && concurrency > 0) WARM = Math.min(2 * concurrency, 32);
+  else if (Number.isInteger(concurrency) && concurrency > 0) WARM = Math.min(concurrency, 32);
   IDLE_MAX = Math.max(2, WARM);
 }
 const spares = []; // {ready: boolean, promise: Promise<Actor>}: unnamed actors, oldest first
