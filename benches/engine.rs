@@ -368,6 +368,7 @@ fn main() {
     throughput(&mut t);
     server_soak(&mut t);
     real_medusa(&mut t, &scenarios);
+    driver_mode(&mut t);
 
     t.print();
     println!();
@@ -814,5 +815,71 @@ fn real_medusa(t: &mut Table, scenarios: &Arc<Vec<Scenario>>) {
             1.0 / (r.cpu * 100.0).max(1.0) * 100.0,
             r.tally.schema_checks
         ),
+    );
+}
+
+/// g) Driver mode through medusa-js in Chromium: `tests/drivers/bench.mjs --json` measures it
+/// (a browser is driven from Node; this bench only hosts its figures).
+fn driver_mode(t: &mut Table) {
+    let root = Path::new(ROOT);
+    if !root
+        .join("drivers/medusa-js/node_modules/playwright-core")
+        .exists()
+    {
+        t.row(
+            "g) driver mode (medusa-js in Chromium)",
+            "not measured",
+            "the driver is not installed: drivers/medusa-js/install",
+        );
+        return;
+    }
+    let out = Command::new("node")
+        .arg(root.join("tests/drivers/bench.mjs"))
+        .args(["--json", "--bin", BIN])
+        .stderr(Stdio::inherit())
+        .output();
+    let v: serde_json::Value = match out {
+        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    };
+    if v.is_null() {
+        t.row(
+            "g) driver mode (medusa-js in Chromium)",
+            "failed",
+            "node tests/drivers/bench.mjs",
+        );
+        return;
+    }
+    t.row(
+        "g) driver: actor start-up, new / recycled",
+        format!(
+            "{} / {} ms",
+            v["actor_start_cold_ms"], v["actor_start_recycled_ms"]
+        ),
+        "new browser context + page + client load; a reset actor wiped and reloaded",
+    );
+    t.row(
+        "g) driver: per-call overhead vs direct HTTP",
+        format!("{} ms", v["call_overhead_ms"]),
+        format!(
+            "GET /store/auth {} vs {} ms; exists {} vs {} ms (medians)",
+            v["call_get_session_driver_ms"],
+            v["call_get_session_http_ms"],
+            v["call_exists_driver_ms"],
+            v["call_exists_http_ms"]
+        ),
+    );
+    t.row(
+        "g) driver: store-auth suite through medusa-js, wall",
+        format!("{} s", v["suite_wall_s"]),
+        format!(
+            "target < 60 s on 2 cores; {}",
+            v["suite_summary"].as_str().unwrap_or("")
+        ),
+    );
+    t.row(
+        "g) driver: browser memory, peak PSS",
+        format!("{} MB", v["browser_peak_pss_mb"]),
+        "every chromium process of the run; target < 1 GB",
     );
 }

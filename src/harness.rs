@@ -12,6 +12,10 @@ use std::sync::{Arc, Mutex};
 
 /// Default parallelism: the work is I/O-bound, so well above the core count.
 pub const DEFAULT_THREADS: usize = 16;
+/// Default parallelism in driver mode: there the client (a browser for medusa-js) does the work
+/// and is CPU-bound; on 2 cores 2-4 scenarios at once beat 16 (which only queue in the browser
+/// and need more browser contexts: tests/drivers/bench.mjs, README "Performance").
+pub const DRIVER_THREADS: usize = 4;
 
 /// Loads, plans and filters by tag. Invalid input is reported with file:line:col.
 pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
@@ -93,7 +97,12 @@ fn nothing_selected(selector: Selector, what: String, hints: Vec<String>) -> Err
 
 fn libtest_args(opts: &RunOptions) -> Arguments {
     let mut a = opts.libtest.clone();
-    a.test_threads = Some(a.test_threads.unwrap_or(DEFAULT_THREADS));
+    let default = if opts.driver.is_some() {
+        DRIVER_THREADS
+    } else {
+        DEFAULT_THREADS
+    };
+    a.test_threads = Some(a.test_threads.unwrap_or(default));
     a
 }
 
@@ -202,7 +211,14 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     let client = crate::http::client(&opts.client)?;
     rt.block_on(crate::http::probe(&client, &target_url))?;
     let driver = match &opts.driver {
-        Some(spec) => Some(crate::driver::start_for_run(&rt, spec, &target)?),
+        Some(spec) => {
+            // The driver sizes its pool of ready clients to how many scenarios run at once.
+            let mut spec = spec.clone();
+            spec.options
+                .entry("concurrency")
+                .or_insert(args.test_threads.unwrap_or(DRIVER_THREADS).into());
+            Some(crate::driver::start_for_run(&rt, &spec, &target)?)
+        }
         None => None,
     };
     let ctx = Arc::new(Context {
@@ -225,6 +241,9 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         opts.fail_on_skip,
     );
     let conclusion = libtest_mimic::run(&args, trials);
+    let driver_info = driver
+        .as_ref()
+        .map(|d| crate::report::DriverInfo::from_hello(&d.hello));
     let driver_failure = driver.and_then(|d| {
         let _ = rt.block_on(d.shutdown());
         d.failure()
@@ -236,7 +255,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     if !format_json {
         print!("{}", crate::report::human::summary(&reports, seed, &target));
     }
-    write_reports(&opts, &reports, &target, seed)?;
+    write_reports(&opts, &reports, &target, seed, driver_info.as_ref())?;
     if let Some(e) = driver_failure {
         return Err(Error::Driver(e));
     }
@@ -282,6 +301,7 @@ fn write_reports(
     reports: &[ScenarioReport],
     target: &str,
     seed: u64,
+    driver: Option<&crate::report::DriverInfo>,
 ) -> Result<(), Error> {
     let write = |p: &std::path::Path, text: String| {
         std::fs::write(p, text).map_err(|e| Error::Io {
@@ -290,10 +310,13 @@ fn write_reports(
         })
     };
     if let Some(p) = &opts.junit {
-        write(p, crate::report::junit::render(reports))?;
+        write(p, crate::report::junit::render_with_driver(reports, driver))?;
     }
     if let Some(p) = &opts.json {
-        write(p, crate::report::json::render(reports, target, seed))?;
+        write(
+            p,
+            crate::report::json::render_with_driver(reports, target, seed, driver),
+        )?;
     }
     if let Some(p) = &opts.html {
         write(p, crate::report::html::render(reports, target, seed))?;

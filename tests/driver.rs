@@ -401,3 +401,36 @@ fn client_blockers_are_decided_when_planned() {
         None
     );
 }
+
+#[test]
+fn reports_name_the_protocol_the_driver_and_the_client() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (json, junit) = (tmp.path().join("r.json"), tmp.path().join("r.xml"));
+    let o = mc(&[
+        "run",
+        "--driver",
+        FIXTURE,
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "scenarios/store-auth/authenticate/success.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["driver"]["protocol"], 1);
+    assert_eq!(doc["driver"]["name"], "http-fixture");
+    assert_eq!(doc["driver"]["version"], "0.0.1");
+    assert!(doc["driver"]["client"]["name"].is_string(), "{doc}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<property name="driver_protocol" value="1"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<property name="driver" value="http-fixture 0.0.1"/>"#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<property name="client" value=""#), "{xml}");
+}

@@ -1533,7 +1533,10 @@ async fn known_bug_that_no_longer_reproduces_passes_the_contract_run_with_a_note
     let note = r.note.as_deref().unwrap();
     assert!(note.contains("no longer reproduces"), "{note}");
     assert!(note.contains("--strict fails on this"), "{note}");
-    assert!(human::summary(&[r.clone()], 1, "t").contains("known bugs that no longer reproduce"));
+    assert!(
+        human::summary(std::slice::from_ref(&r), 1, "t")
+            .contains("known bugs that no longer reproduce")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

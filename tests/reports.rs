@@ -223,6 +223,26 @@ fn the_json_report_validates_against_its_published_schema() {
     assert_eq!(report["summary"]["failed"], 1);
     assert_eq!(report["summary"]["known_bugs"], 1);
     assert_eq!(report["summary"]["skipped"], 1);
+    // A driver-mode report (the driver and client named from the hello) validates too.
+    let info = medusa_conform::report::DriverInfo {
+        protocol: 1,
+        name: "medusa-js-playwright".into(),
+        version: "0.1.0".into(),
+        client: medusa_conform::report::ClientInfo {
+            name: "@medusajs/medusa-js".into(),
+            version: "6.1.10".into(),
+        },
+    };
+    let with_driver: serde_json::Value = serde_json::from_str(
+        &medusa_conform::report::json::render_with_driver(&[], "http://t", 1, Some(&info)),
+    )
+    .expect("JSON");
+    assert_eq!(with_driver["driver"]["client"]["version"], "6.1.10");
+    let errors: Vec<String> = validator
+        .iter_errors(&with_driver)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     // The schema can fail: a report from another version does not validate.
     let mut other = report.clone();
     other["schema_version"] = 2.into();

@@ -395,6 +395,13 @@ let site = null; // {pageOrigin, baseUrl}
 const actors = new Map(); // name -> Promise<Actor>
 const queues = new Map(); // name -> tail promise (one request per actor at a time)
 
+/** (Re)loads the page: a new document, so a new JS realm with a new client instance. */
+async function loadClient(actor) {
+  await actor.page.goto(site.pageOrigin + PAGE_PATH);
+  const ok = await actor.page.evaluate((b) => (window.__conform ? window.__conform.init(b) : false), site.baseUrl);
+  if (!ok) throw new Error("the client bundle did not load in the page (no default export usable as `new Medusa(...)`?)");
+}
+
 async function newActor(name) {
   const started = performance.now();
   const context = await browser.newContext({ serviceWorkers: "block" });
@@ -423,39 +430,94 @@ async function newActor(name) {
   context.on("requestfailed", (req) => finish(req, req.failure()?.errorText ?? "failed"));
   actor.page = await context.newPage();
   actor.page.on("pageerror", (e) => log(`actor ${actor.name}: page error: ${e.message}`));
-  await actor.page.goto(pageUrl);
-  const ok = await actor.page.evaluate((b) => (window.__conform ? window.__conform.init(b) : false), site.baseUrl);
-  if (!ok) throw new Error("the client bundle did not load in the page (no default export usable as `new Medusa(...)`?)");
+  await loadClient(actor);
   actor.startMs = Math.round((performance.now() - started) * 100) / 100;
   return actor;
 }
 
-// Warm pool: creating an actor (context + page + loading the client) costs about half a second,
-// most of the time of a short scenario; keep a few ready so a new actor starts at once.
-const WARM = Math.max(0, Number.parseInt(process.env.MEDUSA_CONFORM_WARM_ACTORS ?? "2", 10) || 0);
-const spares = []; // Promise<Actor>, not yet named
+// Warm pool. Creating an actor (context + page + loading the client) costs ~0.4-0.7 s of browser
+// CPU, most of a short scenario; reusing one is ~5x cheaper (tests/drivers/bench.mjs prints both).
+// So a `reset` actor is recycled rather than closed: its cookies, storage and page are wiped and
+// the page is navigated again, which gives a new JS realm and so a new medusa-js (whose JWT lives
+// in a page-global singleton) with an empty jar - the same fresh client a new context gives (the
+// context routes requests, which disables its HTTP cache, so no cache survives either). The pool
+// is sized to the harness's concurrency (hello option `concurrency`, one actor per scenario
+// running at once; MEDUSA_CONFORM_WARM_ACTORS overrides; 2 without either): that many actors
+// are kept ready, and as many idle ones at most; the rest are closed, as each is a renderer
+// process of ~50-60 MB (PSS) and the browser must stay under 1 GB.
+let WARM = 2;
+let IDLE_MAX = 2;
+function sizePool(concurrency) {
+  const env = Number.parseInt(process.env.MEDUSA_CONFORM_WARM_ACTORS ?? "", 10);
+  if (Number.isInteger(env) && env >= 0) WARM = env;
+  else if (Number.isInteger(concurrency) && concurrency > 0) WARM = Math.min(concurrency, 32);
+  IDLE_MAX = Math.max(2, WARM);
+}
+const spares = []; // {ready: boolean, promise: Promise<Actor>}: unnamed actors, oldest first
 
-let warming = false;
-// One at a time: parallel warm-ups compete for the CPU with the calls being made.
+let warming = 0;
+// Two at a time (the cores of the machine this is tuned for): more only queue on the CPU and
+// delay the calls being made.
 function refill() {
-  if (warming || shuttingDown || !browser || spares.length >= WARM) return;
-  warming = true;
-  const p = newActor(null);
-  spares.push(p);
-  p.then(
-    () => {},
-    (e) => log(`warming an actor failed: ${e.message.split("\n")[0]}`),
-  ).finally(() => {
-    warming = false;
-    refill();
-  });
+  while (warming < 2 && !shuttingDown && browser && spares.length < WARM) {
+    warming++;
+    const spare = { ready: false, promise: newActor(null) };
+    spares.push(spare);
+    spare.promise.then(
+      () => (spare.ready = true),
+      (e) => {
+        log(`warming an actor failed: ${e.message.split("\n")[0]}`);
+        const i = spares.indexOf(spare);
+        if (i >= 0) spares.splice(i, 1);
+      },
+    ).finally(() => {
+      warming--;
+      refill();
+    });
+  }
+}
+
+/** Makes a used actor a fresh client again (see the pool comment), or closes it when enough are idle. */
+function recycle(a) {
+  a.current = null;
+  a.name = null;
+  if (shuttingDown || spares.length >= IDLE_MAX) {
+    a.context.close().catch(() => {});
+    return;
+  }
+  const spare = { ready: false, promise: null };
+  spare.promise = (async () => {
+    const started = performance.now();
+    // Storage first (it belongs to the page's origin, so it is cleared from the page), then the
+    // cookies of every site, then a new document: a new realm and a new client.
+    await a.page.evaluate(() => {
+      try { localStorage.clear(); } catch {}
+      try { sessionStorage.clear(); } catch {}
+    });
+    await a.context.clearCookies();
+    await loadClient(a);
+    a.startMs = Math.round((performance.now() - started) * 100) / 100;
+    return a;
+  })();
+  spares.push(spare);
+  spare.promise.then(
+    () => (spare.ready = true),
+    () => {
+      const i = spares.indexOf(spare);
+      if (i >= 0) spares.splice(i, 1);
+      a.context.close().catch(() => {});
+    },
+  );
 }
 
 function getActor(name) {
   if (!actors.has(name)) {
-    const spare = spares.shift();
+    // A ready spare first; else the one that will be ready soonest (the oldest).
+    let i = spares.findIndex((s) => s.ready);
+    if (i < 0 && spares.length) i = 0;
+    const spare = i >= 0 ? spares.splice(i, 1)[0] : null;
     const p = spare
-      ? spare.then(
+      ? spare.promise.then(
           (a) => Object.assign(a, { name }),
           () => newActor(name),
         )
@@ -511,21 +573,26 @@ async function doCall(msg, timeoutMs) {
     return out;
   } catch (e) {
     // A call that hangs leaves the page in an unknown state: drop the actor.
-    if (e.kind === "timeout") await resetActor(msg.actor);
+    if (e.kind === "timeout") await resetActor(msg.actor, true);
     throw e;
   } finally {
     actor.current = null;
   }
 }
 
-async function resetActor(name) {
+/** Forgets the actor. A healthy one is recycled into the pool; one that hung is closed. */
+async function resetActor(name, broken = false) {
   const p = actors.get(name);
   actors.delete(name);
   if (!p) return;
+  let a;
   try {
-    const a = await p;
-    await a.context.close();
-  } catch {}
+    a = await p;
+  } catch {
+    return;
+  }
+  if (broken) await a.context.close().catch(() => {});
+  else recycle(a);
 }
 
 async function jar(name) {
@@ -683,6 +750,7 @@ async function onLine(line) {
     helloDone = true;
     const o = msg.options && typeof msg.options === "object" ? msg.options : {};
     if (Number.isInteger(o.call_timeout_ms) && o.call_timeout_ms > 0) callTimeoutMs = o.call_timeout_ms;
+    sizePool(o.concurrency);
     try {
       site = origins(msg.target, o.page_origin || opts.pageOrigin);
     } catch (e) {
@@ -694,7 +762,7 @@ async function onLine(line) {
     ready = Promise.all([launching, bundling]);
     [browser, bundle] = await ready;
     refill();
-    if (spares.length) await spares[0].catch(() => {}); // the first actor of the run starts at once
+    if (spares.length) await spares[0].promise.catch(() => {}); // the first actor of the run starts at once
     log(`page origin ${site.pageOrigin}, client baseUrl ${site.baseUrl}; ready ${Math.round(performance.now() - t0)} ms after start`);
     send({
       type: "hello",

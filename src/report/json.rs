@@ -15,6 +15,9 @@ struct Doc<'a> {
     version: &'static str,
     target: &'a str,
     seed: u64,
+    /// Driver mode: the protocol version, the driver and the client library (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    driver: Option<&'a super::DriverInfo>,
     summary: Summary,
     scenarios: &'a [ScenarioReport],
 }
@@ -29,6 +32,15 @@ struct Summary {
 }
 
 pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
+    render_with_driver(reports, target, seed, None)
+}
+
+pub fn render_with_driver(
+    reports: &[ScenarioReport],
+    target: &str,
+    seed: u64,
+    driver: Option<&super::DriverInfo>,
+) -> String {
     let c = super::human::counts(reports);
     let doc = Doc {
         schema_version: SCHEMA_VERSION,
@@ -36,6 +48,7 @@ pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
         version: env!("CARGO_PKG_VERSION"),
         target,
         seed,
+        driver,
         summary: Summary {
             passed: c.passed,
             failed: c.failed,

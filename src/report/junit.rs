@@ -45,6 +45,14 @@ impl LowerPhase for String {
 }
 
 pub fn render(reports: &[ScenarioReport]) -> String {
+    render_with_driver(reports, None)
+}
+
+/// Driver mode: every suite carries the driver's properties (protocol, driver, client library).
+pub fn render_with_driver(
+    reports: &[ScenarioReport],
+    driver: Option<&super::DriverInfo>,
+) -> String {
     let mut report = Report::new("medusa-conform");
     let mut suites: BTreeMap<String, Vec<&ScenarioReport>> = BTreeMap::new();
     for r in reports {
@@ -57,6 +65,14 @@ pub fn render(reports: &[ScenarioReport]) -> String {
     }
     for (name, rs) in suites {
         let mut suite = TestSuite::new(name);
+        if let Some(d) = driver {
+            suite.add_property(Property::new("driver_protocol", d.protocol.to_string()));
+            suite.add_property(Property::new("driver", format!("{} {}", d.name, d.version)));
+            suite.add_property(Property::new(
+                "client",
+                format!("{} {}", d.client.name, d.client.version),
+            ));
+        }
         for r in rs {
             let status = match r.status {
                 Status::Passed | Status::KnownBug => TestCaseStatus::success(),

@@ -103,6 +103,11 @@ export const BREAKAGES = [
     patches: [["exists(e,s={}){let t=`/store/auth/${e}`;", 'exists(e,s={}){let t=`/store/auth/${String(e).split("@")[0]}`;']],
   },
   {
+    name: "exists-plus-as-space",
+    description: "auth.exists mangles the e-mail: a \"+\" becomes a space (form-encoding confusion), so a+tag@x.com is not found",
+    patches: [["exists(e,s={}){let t=`/store/auth/${e}`;", 'exists(e,s={}){let t=`/store/auth/${String(e).replace(/\\+/g," ")}`;']],
+  },
+  {
     name: "get-token-wrong-route",
     description: "auth.getToken posts to /store/token",
     patches: [['getToken(e,s={}){let t="/store/auth/token";', 'getToken(e,s={}){let t="/store/token";']],

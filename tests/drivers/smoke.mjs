@@ -138,7 +138,7 @@ async function smoke(d) {
     return cond;
   };
   const tag = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
-  const email = `smoke-${tag}@conform.test`;
+  const email = `smoke+${tag}@conform.test`; // a "+" that exists must keep (not a space)
   const password = `pw-${tag}-Secret!`;
   const drv = new Driver(d.cmd);
   const answers = [];
