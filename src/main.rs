@@ -129,6 +129,28 @@ struct ServeArgs {
     /// Medusa's store_cors: allowed origins, comma-separated (default http://localhost:8000,http://localhost).
     #[arg(long, value_name = "LIST")]
     store_cors: Option<String>,
+    /// Which API to serve: Medusa v1's Store Auth, or Medusa v2's customer auth.
+    #[arg(long, value_enum, default_value_t = ServeApi::MedusaV1)]
+    api: ServeApi,
+    /// v2: the publishable API key `/store` routes require (default: a random `pk_…`, printed).
+    #[arg(long, value_name = "KEY")]
+    publishable_key: Option<String>,
+    /// v2: append each `auth.password_reset` event (with the reset token) to FILE, one JSON
+    /// line each, as the project's real v2 server does for MEDUSA_V2_EVENTS.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// v2: seed an admin user with this e-mail (needs --admin-password).
+    #[arg(long, env = "MEDUSA_V2_ADMIN_EMAIL", requires = "admin_password")]
+    admin_email: Option<String>,
+    /// v2: the seeded admin user's password.
+    #[arg(long, env = "MEDUSA_V2_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum ServeApi {
+    MedusaV1,
+    MedusaV2,
 }
 
 #[derive(Subcommand)]
@@ -300,6 +322,19 @@ fn main() {
             specs,
         }) => medusa_conform::driver::DriverSpec::from_command_line(&command)
             .and_then(|spec| medusa_conform::driver::check::run(&spec, target, &specs)),
+        Cmd::Serve(a) if a.api == ServeApi::MedusaV2 => {
+            medusa_conform::server_v2::serve_blocking(medusa_conform::server_v2::ServerConfig {
+                host: a.host,
+                port: a.port,
+                jwt_secret: a.jwt_secret,
+                cookie_secret: a.cookie_secret,
+                publishable_key: a.publishable_key,
+                events: a.events,
+                cors: a.store_cors,
+                admin: a.admin_email.zip(a.admin_password),
+            })
+            .map(|()| ExitCode::Success)
+        }
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,
