@@ -79,7 +79,7 @@ fn snippet(bytes: &[u8]) -> String {
 /// V8 (Node 20) `JSON.parse` messages for the common mistakes.
 fn v8_message(bytes: &[u8], e: &serde_json::Error) -> String {
     if e.is_eof() {
-        return "Unexpected end of JSON input".into();
+        return v8_eof(bytes);
     }
     // serde's line/column (1-based) → V8's character position.
     let text = String::from_utf8_lossy(bytes);
@@ -108,6 +108,70 @@ fn v8_message(bytes: &[u8], e: &serde_json::Error) -> String {
     }
 }
 
+/// V8's message for a text that ends too early: inside an array or object after a value it
+/// names what it expected, a broken literal is an unexpected token.
+fn v8_eof(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let trimmed = text.trim();
+    if trimmed.starts_with(['t', 'f', 'n']) {
+        return format!(
+            "Unexpected token '{}', \"{}\" is not valid JSON",
+            &trimmed[..1],
+            snippet(bytes)
+        );
+    }
+    // Containers still open, whether the last token ended a value, and (objects) whether
+    // that value sat after a `:`.
+    let mut stack = Vec::new();
+    let (mut in_string, mut escaped, mut after_value, mut after_colon) = (false, false, false, false);
+    for c in text.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    in_string = false;
+                    after_value = true;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => {
+                stack.push(c);
+                after_value = false;
+                after_colon = false;
+            }
+            '}' | ']' => {
+                stack.pop();
+                after_value = true;
+            }
+            ',' => {
+                after_value = false;
+                after_colon = false;
+            }
+            ':' => {
+                after_value = false;
+                after_colon = true;
+            }
+            c if c.is_whitespace() => {}
+            _ => after_value = true,
+        }
+    }
+    let pos = text.chars().count();
+    match stack.last() {
+        Some('[') if after_value && !in_string => {
+            format!("Expected ',' or ']' after array element in JSON at position {pos}")
+        }
+        Some('{') if after_value && after_colon && !in_string => {
+            format!("Expected ',' or '}}' after property value in JSON at position {pos}")
+        }
+        _ => "Unexpected end of JSON input".into(),
+    }
+}
+
 /// zod's `.email()` pattern (v3), which Medusa's validators use.
 pub(crate) fn is_email(s: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
@@ -130,11 +194,14 @@ fn shown(v: &Value) -> String {
     }
 }
 
-/// A strict zod object: unknown keys first, then each field's type.
+/// A zod object schema: each field's issue in schema order, then (strict) the unknown keys,
+/// joined with `; ` after `Invalid request: ` as Medusa's `zodValidator` does.
 pub(crate) struct Fields<'a> {
     pub strings: &'a [&'a str],
     pub objects: &'a [&'a str],
     pub required: &'a [&'a str],
+    /// String fields that must also be e-mail addresses.
+    pub emails: &'a [&'a str],
     pub strict: bool,
 }
 
@@ -145,49 +212,51 @@ impl Fields<'_> {
                 "Invalid request: Expected type: 'object' for field '', got: 'array'",
             )));
         };
-        if self.strict {
-            let unknown: Vec<String> = o
-                .keys()
-                .filter(|k| !self.strings.contains(&k.as_str()) && !self.objects.contains(&k.as_str()))
-                .map(|k| format!("'{k}'"))
-                .collect();
-            if !unknown.is_empty() {
-                return Err(Box::new(errors::invalid(&format!(
-                    "Invalid request: Unrecognized fields: {}",
-                    unknown.join(", ")
-                ))));
-            }
-        }
-        for f in self.required {
-            if matches!(o.get(*f), None) {
-                return Err(Box::new(errors::invalid(&format!(
-                    "Invalid request: Field '{f}' is required"
-                ))));
-            }
-        }
+        let mut issues = Vec::new();
         for f in self.strings {
             match o.get(*f) {
-                None | Some(Value::Null) | Some(Value::String(_)) => {}
-                Some(v) => {
-                    return Err(Box::new(errors::invalid(&format!(
-                        "Invalid request: Expected type: 'string' for field '{f}', got: '{}'",
-                        shown(v)
-                    ))));
+                None if self.required.contains(f) => {
+                    issues.push(format!("Field '{f}' is required"));
                 }
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) => {
+                    if self.emails.contains(f) && !is_email(s) {
+                        issues.push("Invalid email address".to_string());
+                    }
+                }
+                Some(v) => issues.push(format!(
+                    "Expected type: 'string' for field '{f}', got: '{}'",
+                    shown(v)
+                )),
             }
         }
         for f in self.objects {
             match o.get(*f) {
                 None | Some(Value::Null) | Some(Value::Object(_)) => {}
-                Some(v) => {
-                    return Err(Box::new(errors::invalid(&format!(
-                        "Invalid request: Expected type: 'object' for field '{f}', got: '{}'",
-                        shown(v)
-                    ))));
-                }
+                Some(v) => issues.push(format!(
+                    "Expected type: 'object' for field '{f}', got: '{}'",
+                    shown(v)
+                )),
             }
         }
-        Ok(())
+        if self.strict {
+            let unknown: Vec<&str> = o
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !self.strings.contains(k) && !self.objects.contains(k))
+                .collect();
+            if !unknown.is_empty() {
+                issues.push(format!("Unrecognized fields: '{}'", unknown.join(", ")));
+            }
+        }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Box::new(errors::invalid(&format!(
+                "Invalid request: {}",
+                issues.join("; ")
+            ))))
+        }
     }
 }
 
@@ -208,6 +277,16 @@ mod tests {
         );
         let e = serde_json::from_slice::<Value>(b"{\"a\":").unwrap_err();
         assert_eq!(v8_message(b"{\"a\":", &e), "Unexpected end of JSON input");
+        let e = serde_json::from_slice::<Value>(b"[1").unwrap_err();
+        assert_eq!(
+            v8_message(b"[1", &e),
+            "Expected ',' or ']' after array element in JSON at position 2"
+        );
+        let e = serde_json::from_slice::<Value>(b"tru").unwrap_err();
+        assert_eq!(
+            v8_message(b"tru", &e),
+            "Unexpected token 't', \"tru\" is not valid JSON"
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ pub(crate) struct Inner {
 type Shared = Arc<Inner>;
 
 fn router(st: Shared) -> Router {
-    routes::router(st.clone()).layer(axum::middleware::from_fn_with_state(st, pipeline::layer))
+    // Around the whole router (not each route), so preflights and unknown paths see it too.
+    Router::new()
+        .fallback_service(routes::router(st.clone()))
+        .layer(axum::middleware::from_fn_with_state(st, pipeline::layer))
 }
 
 /// A running v2 server; dropping it stops it.

@@ -37,21 +37,34 @@ const ROUTED: &[&str] = &[
 
 const ALLOW_METHODS: &str = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
-fn routed(path: &str) -> bool {
-    // Express matches a trailing slash too.
+/// The path a route is registered for, spelt as the router expects it: Express matches
+/// static segments case-insensitively and a trailing slash too. Static patterns come first in
+/// `ROUTED`, as Medusa registers them before parameterised ones.
+fn canonical(path: &str) -> Option<String> {
     let p = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
     let segs: Vec<&str> = p.split('/').collect();
-    ROUTED.iter().any(|pat| {
+    ROUTED.iter().find_map(|pat| {
         let ps: Vec<&str> = pat.split('/').collect();
-        ps.len() == segs.len()
+        let fits = ps.len() == segs.len()
             && ps
                 .iter()
                 .zip(&segs)
-                .all(|(a, b)| (*a == "*" && !b.is_empty()) || a.eq_ignore_ascii_case(b))
+                .all(|(a, b)| (*a == "*" && !b.is_empty()) || a.eq_ignore_ascii_case(b));
+        fits.then(|| {
+            ps.iter()
+                .zip(&segs)
+                .map(|(a, b)| if *a == "*" { *b } else { *a })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
     })
+}
+
+fn routed(path: &str) -> bool {
+    canonical(path).is_some()
 }
 
 fn is_store(path: &str) -> bool {
@@ -119,11 +132,20 @@ async fn handle(st: Shared, req: Request, next: Next) -> Response {
         parts.extensions.insert(Parsed(parsed));
         parts.extensions.insert(session::load(&st, &parts.headers));
         let method = parts.method.clone();
+        if let Some(c) = canonical(&path).filter(|c| *c != path) {
+            let pq = match parts.uri.query() {
+                Some(q) => format!("{c}?{q}"),
+                None => c,
+            };
+            if let Ok(uri) = pq.parse() {
+                parts.uri = uri;
+            }
+        }
         if method == Method::HEAD {
             parts.method = Method::GET;
         }
         let r = next.run(Request::from_parts(parts, Body::empty())).await;
-        if r.status() == StatusCode::METHOD_NOT_ALLOWED {
+        if r.status() == StatusCode::METHOD_NOT_ALLOWED || r.status() == StatusCode::NOT_FOUND && r.headers().get(header::CONTENT_TYPE).is_none() {
             crate::server::express::not_found_page(&method, &path)
         } else {
             r
@@ -168,5 +190,13 @@ mod tests {
         assert!(!routed("/store/auth"));
         assert!(!routed("/auth/customer"));
         assert!(!routed("/health"));
+        assert_eq!(
+            canonical("/AUTH/customer/emailpass/").as_deref(),
+            Some("/auth/customer/emailpass")
+        );
+        assert_eq!(
+            canonical("/auth/Customer/providers").as_deref(),
+            Some("/auth/Customer/providers")
+        );
     }
 }

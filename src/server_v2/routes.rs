@@ -2,7 +2,7 @@
 //! as Medusa 2.21.2 registers them; each handler's behaviour is the observed clause named
 //! in its doc (`medusa-v2-observed.md` §4).
 
-use super::body::{Fields, Parsed, is_email};
+use super::body::{Fields, Parsed};
 use super::session::{self, SessionIn};
 use super::store::{Customer, new_id, now_iso};
 use super::{Inner, Shared, errors, tokens};
@@ -257,18 +257,18 @@ async fn reset_password(
         strings: &["identifier"],
         objects: &["metadata"],
         required: &["identifier"],
-        strict: false,
+        emails: &[],
+        strict: true,
     };
     if let Err(r) = fields.check(&body) {
         return *r;
     }
-    if provider != PROVIDER {
-        return unknown_provider(&provider);
-    }
+    // Observed: an unknown provider is not checked here (201, no event).
     let identifier = body["identifier"].as_str().unwrap_or("").to_string();
     let token = {
         let mut store = st.store.write().unwrap();
-        store.identity_by_email_mut(&identifier).map(|i| {
+        let known = provider == PROVIDER;
+        store.identity_by_email_mut(&identifier).filter(|_| known).map(|i| {
             let jti = uuid::Uuid::new_v4().to_string();
             i.reset_jti = Some(jti.clone());
             let claims = tokens::reset_claims(
@@ -389,17 +389,14 @@ async fn customer_create(
         strings: &["email", "company_name", "first_name", "last_name", "phone"],
         objects: &["metadata", "additional_data"],
         required: &[],
+        emails: &["email"],
         strict: true,
     };
     if let Err(r) = fields.check(&body) {
         return *r;
     }
-    let email = match body.get("email") {
-        Some(Value::String(e)) if is_email(e) => e.clone(),
-        Some(Value::String(_)) => {
-            return errors::invalid("Invalid request: Invalid email address");
-        }
-        _ => return errors::invalid("Email is required to create a customer"),
+    let Some(email) = body.get("email").and_then(Value::as_str).map(String::from) else {
+        return errors::invalid("Email is required to create a customer");
     };
     let identity_id = ctx
         .get("auth_identity_id")
@@ -418,7 +415,12 @@ async fn customer_create(
         .identity(&identity_id)
         .is_some_and(|i| i.app_metadata.contains_key("customer_id"))
     {
-        return errors::invalid("Key customer_id already exists in app metadata");
+        // Observed: the workflow fails setting `app_metadata.customer_id` a second time.
+        return errors::json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"code": "unknown_error", "type": "unknown_error",
+                "message": "An unknown error occurred."}),
+        );
     }
     let field = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
     let c = Customer {
@@ -499,6 +501,7 @@ async fn address_create(
         strings: ADDRESS_FIELDS,
         objects: &["metadata", "additional_data"],
         required: &[],
+        emails: &[],
         strict: false,
     };
     if let Err(r) = fields.check(&body) {
