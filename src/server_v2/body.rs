@@ -123,7 +123,8 @@ fn v8_eof(bytes: &[u8]) -> String {
     // Containers still open, whether the last token ended a value, and (objects) whether
     // that value sat after a `:`.
     let mut stack = Vec::new();
-    let (mut in_string, mut escaped, mut after_value, mut after_colon) = (false, false, false, false);
+    let (mut in_string, mut escaped, mut after_value, mut after_colon) =
+        (false, false, false, false);
     for c in text.chars() {
         if in_string {
             match c {

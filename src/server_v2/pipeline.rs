@@ -124,7 +124,9 @@ async fn handle(st: Shared, req: Request, next: Next) -> Response {
         h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         return resp;
     }
-    let mut resp = if is_store(&path) && let Some(r) = publishable_key_check(&st, &parts.headers) {
+    let mut resp = if is_store(&path)
+        && let Some(r) = publishable_key_check(&st, &parts.headers)
+    {
         r
     } else if !cors && path != "/health" {
         crate::server::express::not_found_page(&parts.method, &path)
@@ -145,7 +147,10 @@ async fn handle(st: Shared, req: Request, next: Next) -> Response {
             parts.method = Method::GET;
         }
         let r = next.run(Request::from_parts(parts, Body::empty())).await;
-        if r.status() == StatusCode::METHOD_NOT_ALLOWED || r.status() == StatusCode::NOT_FOUND && r.headers().get(header::CONTENT_TYPE).is_none() {
+        if r.status() == StatusCode::METHOD_NOT_ALLOWED
+            || r.status() == StatusCode::NOT_FOUND
+                && r.headers().get(header::CONTENT_TYPE).is_none()
+        {
             crate::server::express::not_found_page(&method, &path)
         } else {
             r

@@ -26,7 +26,10 @@ pub(crate) fn router(st: Shared) -> Router {
         .route("/auth/{actor}/providers", get(providers))
         .route("/auth/{actor}/{provider}", post(login).get(login))
         .route("/auth/{actor}/{provider}/register", post(register))
-        .route("/auth/{actor}/{provider}/reset-password", post(reset_password))
+        .route(
+            "/auth/{actor}/{provider}/reset-password",
+            post(reset_password),
+        )
         .route("/auth/{actor}/{provider}/update", post(update))
         .route("/store/customers", post(customer_create))
         .route("/store/customers/me", get(me))
@@ -173,7 +176,14 @@ async fn mfa_factors(
     Extension(sess): Extension<SessionIn>,
     headers: HeaderMap,
 ) -> Response {
-    match authenticate(&st, &headers, &sess, &["*"], &[Via::Session, Via::Bearer], true) {
+    match authenticate(
+        &st,
+        &headers,
+        &sess,
+        &["*"],
+        &[Via::Session, Via::Bearer],
+        true,
+    ) {
         Some(_) => errors::json_response(StatusCode::OK, json!({"mfa_factors": []})),
         None => errors::bare_401(),
     }
@@ -268,18 +278,21 @@ async fn reset_password(
     let token = {
         let mut store = st.store.write().unwrap();
         let known = provider == PROVIDER;
-        store.identity_by_email_mut(&identifier).filter(|_| known).map(|i| {
-            let jti = uuid::Uuid::new_v4().to_string();
-            i.reset_jti = Some(jti.clone());
-            let claims = tokens::reset_claims(
-                &identifier,
-                &provider,
-                &actor,
-                &jti,
-                crate::server::now_secs(),
-            );
-            tokens::sign(&claims, &st.jwt_secret)
-        })
+        store
+            .identity_by_email_mut(&identifier)
+            .filter(|_| known)
+            .map(|i| {
+                let jti = uuid::Uuid::new_v4().to_string();
+                i.reset_jti = Some(jti.clone());
+                let claims = tokens::reset_claims(
+                    &identifier,
+                    &provider,
+                    &actor,
+                    &jti,
+                    crate::server::now_secs(),
+                );
+                tokens::sign(&claims, &st.jwt_secret)
+            })
     };
     if let Some(t) = token {
         st.events.password_reset(&identifier, &actor, &t);
@@ -324,8 +337,15 @@ fn select(mut c: Map<String, Value>, q: &HashMap<String, String>) -> Map<String,
     let Some(fields) = q.get("fields") else {
         return c;
     };
-    let list: Vec<&str> = fields.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
-    if list.iter().all(|f| f.starts_with('+') || f.starts_with('-')) {
+    let list: Vec<&str> = fields
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    if list
+        .iter()
+        .all(|f| f.starts_with('+') || f.starts_with('-'))
+    {
         for f in list.iter().filter_map(|f| f.strip_prefix('-')) {
             c.remove(f);
         }

@@ -28,7 +28,13 @@ pub(crate) fn auth_claims(
     })
 }
 
-pub(crate) fn reset_claims(entity_id: &str, provider: &str, actor_type: &str, jti: &str, iat: i64) -> Value {
+pub(crate) fn reset_claims(
+    entity_id: &str,
+    provider: &str,
+    actor_type: &str,
+    jti: &str,
+    iat: i64,
+) -> Value {
     json!({
         "entity_id": entity_id,
         "provider": provider,
