@@ -95,9 +95,7 @@ fn v8_message(bytes: &[u8], e: &serde_json::Error) -> String {
         pos += line.chars().count() + 1;
     }
     let msg = e.to_string();
-    if msg.starts_with("key must be a string") {
-        format!("Expected double-quoted property name in JSON at position {pos}")
-    } else if msg.starts_with("trailing comma") {
+    if msg.starts_with("key must be a string") || msg.starts_with("trailing comma") {
         format!("Expected double-quoted property name in JSON at position {pos}")
     } else {
         let c = text.chars().nth(pos).unwrap_or(' ');

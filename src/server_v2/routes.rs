@@ -95,12 +95,14 @@ fn unknown_provider(provider: &str) -> Response {
 }
 
 /// emailpass's checks, password first (R4, L3).
-fn credentials(body: &Value) -> Result<(String, String), Response> {
+fn credentials(body: &Value) -> Result<(String, String), Box<Response>> {
     let Some(password) = body.get("password").and_then(Value::as_str) else {
-        return Err(errors::unauthorized("Password should be a string"));
+        return Err(Box::new(errors::unauthorized(
+            "Password should be a string",
+        )));
     };
     let Some(email) = body.get("email").and_then(Value::as_str) else {
-        return Err(errors::unauthorized("Email should be a string"));
+        return Err(Box::new(errors::unauthorized("Email should be a string")));
     };
     Ok((email.to_string(), password.to_string()))
 }
@@ -121,7 +123,7 @@ async fn register(
     }
     let (email, password) = match credentials(&body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut store = st.store.write().unwrap();
     let now = crate::server::now_secs();
@@ -149,7 +151,7 @@ async fn login(
     }
     let (email, password) = match credentials(&body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let store = st.store.read().unwrap();
     match store.identity_by_email(&email) {
@@ -370,7 +372,7 @@ fn customer_response(c: &Customer, q: &HashMap<String, String>) -> Response {
 }
 
 /// The customer of an actor context, or M7's 404.
-fn actor_customer(st: &Inner, ctx: &Map<String, Value>) -> Result<Customer, Response> {
+fn actor_customer(st: &Inner, ctx: &Map<String, Value>) -> Result<Customer, Box<Response>> {
     let id = ctx.get("actor_id").and_then(Value::as_str).unwrap_or("");
     st.store
         .read()
@@ -378,11 +380,11 @@ fn actor_customer(st: &Inner, ctx: &Map<String, Value>) -> Result<Customer, Resp
         .customer(id)
         .cloned()
         .ok_or_else(|| {
-            errors::error(
+            Box::new(errors::error(
                 StatusCode::NOT_FOUND,
                 "not_found",
                 &format!("Customer with id: {id} was not found"),
-            )
+            ))
         })
 }
 
@@ -481,7 +483,7 @@ async fn me(
     };
     match actor_customer(&st, &ctx) {
         Ok(c) => customer_response(&c, &q),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -529,7 +531,7 @@ async fn address_create(
     }
     let customer = match actor_customer(&st, &ctx) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let field = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
     let flag = |k: &str| json!(body.get(k).and_then(Value::as_bool).unwrap_or(false));
