@@ -236,7 +236,7 @@ pub(crate) fn weak_etag(body: &[u8]) -> String {
 }
 
 /// The `fresh` package, as Express's `req.fresh` calls it (no Last-Modified is ever sent).
-fn fresh(req: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn fresh(req: &HeaderMap, etag: &str) -> bool {
     let get = |h: header::HeaderName| req.get(h).and_then(|v| v.to_str().ok());
     let none_match = get(header::IF_NONE_MATCH);
     let modified_since = get(header::IF_MODIFIED_SINCE);

@@ -198,6 +198,7 @@ fn shown(v: &Value) -> String {
 pub(crate) struct Fields<'a> {
     pub strings: &'a [&'a str],
     pub objects: &'a [&'a str],
+    pub booleans: &'a [&'a str],
     pub required: &'a [&'a str],
     /// String fields that must also be e-mail addresses.
     pub emails: &'a [&'a str],
@@ -238,11 +239,24 @@ impl Fields<'_> {
                 )),
             }
         }
+        for f in self.booleans {
+            match o.get(*f) {
+                None | Some(Value::Null) | Some(Value::Bool(_)) => {}
+                Some(v) => issues.push(format!(
+                    "Expected type: 'boolean' for field '{f}', got: '{}'",
+                    shown(v)
+                )),
+            }
+        }
         if self.strict {
             let unknown: Vec<&str> = o
                 .keys()
                 .map(String::as_str)
-                .filter(|k| !self.strings.contains(k) && !self.objects.contains(k))
+                .filter(|k| {
+                    !self.strings.contains(k)
+                        && !self.objects.contains(k)
+                        && !self.booleans.contains(k)
+                })
                 .collect();
             if !unknown.is_empty() {
                 issues.push(format!("Unrecognized fields: '{}'", unknown.join(", ")));

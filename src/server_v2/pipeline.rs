@@ -146,7 +146,9 @@ async fn handle(st: Shared, req: Request, next: Next) -> Response {
         if method == Method::HEAD {
             parts.method = Method::GET;
         }
+        let req_headers = parts.headers.clone();
         let r = next.run(Request::from_parts(parts, Body::empty())).await;
+        let r = not_modified(&method, &req_headers, r);
         if r.status() == StatusCode::METHOD_NOT_ALLOWED
             || r.status() == StatusCode::NOT_FOUND
                 && r.headers().get(header::CONTENT_TYPE).is_none()
@@ -160,6 +162,25 @@ async fn handle(st: Shared, req: Request, next: Next) -> Response {
         cors_headers(&st, origin.as_ref(), resp.headers_mut());
     }
     resp
+}
+
+/// Express's `req.fresh` → 304 for a GET/HEAD whose ETag the client already has.
+fn not_modified(method: &Method, req: &HeaderMap, mut r: Response) -> Response {
+    let get = *method == Method::GET || *method == Method::HEAD;
+    let etag = r
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    if etag
+        .is_some_and(|e| get && r.status().is_success() && crate::server::express::fresh(req, &e))
+    {
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r.headers_mut().remove(header::CONTENT_TYPE);
+        r.headers_mut().remove(header::CONTENT_LENGTH);
+        *r.body_mut() = Body::empty();
+    }
+    r
 }
 
 /// `ensurePublishableApiKeyMiddleware`: missing → "required", anything but ours → "valid".

@@ -37,13 +37,10 @@ pub(crate) fn load(st: &Inner, headers: &HeaderMap) -> SessionIn {
     }
 }
 
-/// Stores `context` in the request's session (a new one if it had none) and returns the
-/// `Set-Cookie` value.
-pub(crate) fn save(st: &Inner, sess: &SessionIn, context: &Map<String, Value>) -> HeaderValue {
-    let sid = sess
-        .sid
-        .clone()
-        .unwrap_or_else(|| crate::server::random_text(24));
+/// Stores `context` in a new session and returns its `Set-Cookie` value. Observed: a request
+/// that already has a live session gets a new one too, and the old one stays live.
+pub(crate) fn save(st: &Inner, context: &Map<String, Value>) -> HeaderValue {
+    let sid = crate::server::random_text(24);
     st.sessions.lock().unwrap().save(
         &sid,
         Some(Value::Object(context.clone()).to_string()),
