@@ -342,3 +342,55 @@ fn live_against_the_real_v2() {
         "the events line structure differs"
     );
 }
+
+/// `serve --api medusa-v2` prints its export lines (the key it was given, the events file) and
+/// answers as v2 (the v1 route is gone without a key: 400 `not_allowed`).
+#[test]
+fn serve_api_medusa_v2_prints_its_exports() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("ev.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medusa-conform"))
+        .args([
+            "serve",
+            "--api",
+            "medusa-v2",
+            "--port",
+            "0",
+            "--publishable-key",
+            "pk_test",
+        ])
+        .arg("--events")
+        .arg(&events)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let got: Vec<String> = (0..4).map_while(|_| lines.next()?.ok()).collect();
+    let url = got
+        .iter()
+        .find_map(|l| l.strip_prefix("export MEDUSA_V2_URL="))
+        .map(String::from);
+    let status = url.as_ref().map(|u| {
+        let rt = runtime();
+        rt.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{u}/store/auth"))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        })
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(url.is_some(), "{got:?}");
+    assert!(
+        got.contains(&"export MEDUSA_V2_PUBLISHABLE_KEY=pk_test".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&format!("export MEDUSA_V2_EVENTS={}", events.display())),
+        "{got:?}"
+    );
+    assert_eq!(status.unwrap().unwrap(), 400);
+}
