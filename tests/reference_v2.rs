@@ -13,6 +13,10 @@
 //! - `live_against_the_real_v2`: when `MEDUSA_V2_URL` is set (with the rest of
 //!   `/tmp/medusa-v2.env`), the script runs against both servers now and the two are compared
 //!   the same way; the events-file lines must have the same structure too.
+//! - `live_edge_cases_against_the_real_v2`: also with `MEDUSA_V2_URL`, ~30 edge exchanges
+//!   capture.py does not send (path spelling, malformed JSON, strict bodies, `?fields`, a second
+//!   session, 304), sent to both servers and compared.
+//! - `serve_api_medusa_v2_prints_its_exports`: the CLI.
 //!
 //! Known, accepted differences are listed in `ALLOWED` with their reason (none today).
 //! Needs `python3` (stdlib only), as the target scripts do.
@@ -393,4 +397,270 @@ fn serve_api_medusa_v2_prints_its_exports() {
         "{got:?}"
     );
     assert_eq!(status.unwrap().unwrap(), 400);
+}
+
+/// Edge cases beyond capture.py (found by probing the real server while building ours): path
+/// spelling, malformed JSON variants, body strictness, `?fields`, sessions, 304. Each answer as
+/// `name: status content-type body` with ids, dates, e-mails and epochs normalised.
+async fn edge_sequence(base: &str, pk: &str, admin: (&str, &str)) -> Vec<String> {
+    let c = reqwest::Client::new();
+    let stamp = uuid::Uuid::new_v4().simple().to_string();
+    let email = format!("edge.{}@example.com", &stamp[..12]);
+    let mut out = Vec::new();
+    async fn line(
+        name: &str,
+        r: reqwest::RequestBuilder,
+    ) -> (String, reqwest::header::HeaderMap, String) {
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let h = r.headers().clone();
+        let ct = h
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
+            .to_string();
+        let body = r.text().await.unwrap();
+        let text = normalise(&format!("{name}: {status} {ct} {body}"));
+        let text = Regex::new(r"edge\.[0-9a-f]{12}")
+            .unwrap()
+            .replace_all(&text, "edge")
+            .into_owned();
+        let text = Regex::new(r"eyJ[A-Za-z0-9_.-]+")
+            .unwrap()
+            .replace_all(&text, "<jwt>")
+            .into_owned();
+        (text, h, body)
+    }
+    let json = |b: &str| b.to_string();
+    let token = |body: &str| {
+        serde_json::from_str::<Value>(body).unwrap()["token"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let cookie = |h: &reqwest::header::HeaderMap| {
+        h.get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("")
+            .to_string()
+    };
+    let post = |p: &str| {
+        c.post(format!("{base}{p}"))
+            .header("content-type", "application/json")
+    };
+    let get = |p: &str| c.get(format!("{base}{p}"));
+    for (name, p) in [
+        ("trailing-slash", "/auth/customer/emailpass/"),
+        ("upper-case-mount", "/AUTH/customer/emailpass"),
+    ] {
+        out.push(line(name, post(p).body("{}")).await.0);
+    }
+    for (name, b) in [
+        ("json-trailing-comma", "{\"a\":1,}"),
+        ("json-open-array", "[1"),
+        ("json-bad-literal", "tru"),
+        ("json-string", "\"x\""),
+        ("json-array", "[]"),
+    ] {
+        out.push(
+            line(name, post("/auth/customer/emailpass").body(json(b)))
+                .await
+                .0,
+        );
+    }
+    out.push(
+        line("put-session", c.put(format!("{base}/auth/session")))
+            .await
+            .0,
+    );
+    out.push(line("mfa-no-auth", get("/auth/mfa/factors")).await.0);
+    let reg = format!(r#"{{"email":"{email}","password":"pw"}}"#);
+    let (l, _, b) = line(
+        "register",
+        post("/auth/customer/emailpass/register").body(reg.clone()),
+    )
+    .await;
+    out.push(l);
+    let t = token(&b);
+    let admin_reg = format!(r#"{{"email":"{}","password":"{}"}}"#, admin.0, admin.1);
+    out.push(
+        line(
+            "register-admin-as-customer",
+            post("/auth/customer/emailpass/register").body(admin_reg),
+        )
+        .await
+        .0,
+    );
+    let (l, h, _) = line(
+        "session",
+        c.post(format!("{base}/auth/session")).bearer_auth(&t),
+    )
+    .await;
+    out.push(l);
+    let ck = cookie(&h);
+    let (l, h, _) = line(
+        "session-again",
+        c.post(format!("{base}/auth/session"))
+            .bearer_auth(&t)
+            .header("cookie", &ck),
+    )
+    .await;
+    out.push(l);
+    out.push(format!("session-again new sid: {}", cookie(&h) != ck));
+    out.push(
+        line(
+            "logout-first-session",
+            c.delete(format!("{base}/auth/session"))
+                .header("cookie", &ck),
+        )
+        .await
+        .0,
+    );
+    let store = |r: reqwest::RequestBuilder| r.header("x-publishable-api-key", pk);
+    let body = format!(r#"{{"email":"{email}"}}"#);
+    out.push(
+        line(
+            "customer",
+            store(post("/store/customers")).bearer_auth(&t).body(body),
+        )
+        .await
+        .0,
+    );
+    let other = format!(r#"{{"email":"other.{email}"}}"#);
+    out.push(
+        line(
+            "customer-second",
+            store(post("/store/customers")).bearer_auth(&t).body(other),
+        )
+        .await
+        .0,
+    );
+    out.push(
+        line(
+            "customer-issues",
+            store(post("/store/customers"))
+                .bearer_auth(&t)
+                .body(r#"{"email":"bad","zz":1,"yy":2}"#),
+        )
+        .await
+        .0,
+    );
+    let (l, _, b) = line("login", post("/auth/customer/emailpass").body(reg)).await;
+    out.push(l);
+    let lt = token(&b);
+    for q in [
+        "?fields=email",
+        "?fields=%2Bemail",
+        "?fields=-email",
+        "?fields=nope",
+    ] {
+        out.push(
+            line(
+                q,
+                store(get(&format!("/store/customers/me{q}"))).bearer_auth(&lt),
+            )
+            .await
+            .0,
+        );
+    }
+    out.push(
+        line(
+            "address-unknown-field",
+            store(post("/store/customers/me/addresses"))
+                .bearer_auth(&lt)
+                .body(r#"{"zz":5}"#),
+        )
+        .await
+        .0,
+    );
+    out.push(
+        line(
+            "address-bad-type",
+            store(post("/store/customers/me/addresses"))
+                .bearer_auth(&lt)
+                .body(r#"{"city":5}"#),
+        )
+        .await
+        .0,
+    );
+    out.push(
+        line(
+            "me-if-none-match",
+            store(get("/store/customers/me"))
+                .bearer_auth(&lt)
+                .header("if-none-match", "*"),
+        )
+        .await
+        .0,
+    );
+    out.push(
+        line(
+            "reset-unknown-field",
+            post("/auth/customer/emailpass/reset-password").body(r#"{"identifier":"x","zz":1}"#),
+        )
+        .await
+        .0,
+    );
+    out.push(
+        line(
+            "reset-unknown-provider",
+            post("/auth/customer/nope/reset-password").body(r#"{"identifier":"x"}"#),
+        )
+        .await
+        .0,
+    );
+    out.push(
+        line(
+            "update-unknown-provider",
+            post("/auth/customer/nope/update").body("{}"),
+        )
+        .await
+        .0,
+    );
+    out.push(
+        line(
+            "update-login-token",
+            post("/auth/customer/emailpass/update")
+                .bearer_auth(&lt)
+                .body(r#"{"password":"x"}"#),
+        )
+        .await
+        .0,
+    );
+    out.push(line("providers-user", get("/auth/user/providers")).await.0);
+    out
+}
+
+#[test]
+fn live_edge_cases_against_the_real_v2() {
+    let Ok(url) = std::env::var("MEDUSA_V2_URL") else {
+        eprintln!("live_edge_cases_against_the_real_v2: skipped (MEDUSA_V2_URL not set)");
+        return;
+    };
+    let var =
+        |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} must be set with MEDUSA_V2_URL"));
+    let (pk, ae, ap) = (
+        var("MEDUSA_V2_PUBLISHABLE_KEY"),
+        var("MEDUSA_V2_ADMIN_EMAIL"),
+        var("MEDUSA_V2_ADMIN_PASSWORD"),
+    );
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let ours = start_ours(&rt, &dir.path().join("ev.jsonl"));
+    let real = rt.block_on(edge_sequence(&url, &pk, (&ae, &ap)));
+    let got = rt.block_on(edge_sequence(
+        &ours.url,
+        &ours.publishable_key,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+    ));
+    let diffs: Vec<String> = real
+        .iter()
+        .zip(&got)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("real  {a}\nours  {b}"))
+        .collect();
+    report(&diffs);
+    assert_eq!(real.len(), got.len());
+    assert!(real.len() >= 25, "only {} edge exchanges", real.len());
 }
