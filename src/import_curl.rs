@@ -514,20 +514,20 @@ fn short_option(c: char) -> Option<(&'static str, bool, Act)> {
 
 /// The request as curl would send it, before it becomes a step.
 #[derive(Default)]
-struct CurlRequest {
-    method: Option<String>,
-    urls: Vec<String>,
-    headers: Vec<(String, String)>,
-    cookies: Vec<String>,
+pub(crate) struct CurlRequest {
+    pub(crate) method: Option<String>,
+    pub(crate) urls: Vec<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) cookies: Vec<String>,
     /// Data pieces and whether they came from `--json` (joined without `&`).
-    data: Vec<(String, bool)>,
-    json: bool,
-    get: bool,
-    head: bool,
-    user: Option<String>,
-    bearer: Option<String>,
-    timeout: Option<String>,
-    warnings: Vec<String>,
+    pub(crate) data: Vec<(String, bool)>,
+    pub(crate) json: bool,
+    pub(crate) get: bool,
+    pub(crate) head: bool,
+    pub(crate) user: Option<String>,
+    pub(crate) bearer: Option<String>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 fn parse_args(words: &[String]) -> Result<CurlRequest, ImportError> {
@@ -728,7 +728,7 @@ fn data_urlencode(option: &str, arg: &str) -> Result<String, ImportError> {
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     /// Not a secret: the scenario keeps the original (e-mails, user names).
     Plain,
     /// Read from `MEDUSA_<NAME>` in the environment.
@@ -739,17 +739,17 @@ enum Kind {
     Derived,
 }
 
-struct VarDef {
-    base: String,
-    name: String,
-    original: String,
-    kind: Kind,
-    placeholder: String,
+pub(crate) struct VarDef {
+    pub(crate) base: String,
+    pub(crate) name: String,
+    pub(crate) original: String,
+    pub(crate) kind: Kind,
+    pub(crate) placeholder: String,
 }
 
 #[derive(Default)]
-struct Vars {
-    defs: Vec<VarDef>,
+pub(crate) struct Vars {
+    pub(crate) defs: Vec<VarDef>,
 }
 
 /// A variable name the template language accepts and that collides with nothing built in.
@@ -778,7 +778,7 @@ fn var_name(raw: &str) -> String {
 impl Vars {
     /// Returns the variable for `original` under `base`, reusing one with the same value (the
     /// same password twice is one variable) and numbering different values (`password_2`).
-    fn get(&mut self, base: &str, original: &str, kind: Kind) -> String {
+    pub(crate) fn get(&mut self, base: &str, original: &str, kind: Kind) -> String {
         let base = var_name(base);
         if let Some(d) = self
             .defs
@@ -823,7 +823,7 @@ impl Vars {
 }
 
 /// `{{ name }}`.
-fn tpl(name: &str) -> String {
+pub(crate) fn tpl(name: &str) -> String {
     format!("{{{{ {name} }}}}")
 }
 
@@ -833,7 +833,7 @@ pub fn template_literal(s: &str) -> String {
 }
 
 /// JSON members and query parameters whose values are secrets.
-fn is_secret_key(key: &str) -> bool {
+pub(crate) fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [
         "pass",
@@ -933,7 +933,7 @@ fn join(segs: Vec<Seg>) -> String {
 }
 
 /// `%XX` decoding; `plus` also turns `+` into a space (form encoding).
-fn percent_decode(s: &str, plus: bool) -> String {
+pub(crate) fn percent_decode(s: &str, plus: bool) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -1076,17 +1076,17 @@ fn is_json_type(ct: &str) -> bool {
     m == "application/json" || m.ends_with("+json")
 }
 
-struct Url {
-    scheme: String,
-    host: String,
-    userinfo: Option<String>,
-    path: String,
-    query: String,
+pub(crate) struct Url {
+    pub(crate) scheme: String,
+    pub(crate) host: String,
+    pub(crate) userinfo: Option<String>,
+    pub(crate) path: String,
+    pub(crate) query: String,
 }
 
 /// Splits a URL by hand: the `url` crate would normalize the path (`..`, encodings), and a
 /// report's exact path is what must be replayed.
-fn split_url(raw: &str) -> Result<Url, ImportError> {
+pub(crate) fn split_url(raw: &str) -> Result<Url, ImportError> {
     let (scheme, rest) = match raw.split_once("://") {
         Some((s, r)) => (s.to_ascii_lowercase(), r),
         // curl assumes http:// when the scheme is missing.
@@ -1146,8 +1146,73 @@ pub fn curl_to_step(cmd: &str) -> Result<Imported, ImportError> {
     build(r, url)
 }
 
-fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
+/// One request mapped to a step, before it is written out.
+pub(crate) struct BuiltStep {
+    pub step: Map<String, Value>,
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+    pub title: String,
+}
+
+fn build(r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
     let mut vars = Vars::default();
+    let BuiltStep {
+        step,
+        notes,
+        warnings,
+        title,
+    } = build_step(r, &url, &mut vars)?;
+    let host = format!("{}://{}", url.scheme, url.host);
+    let mut yaml = String::new();
+    emit_map(&step, 0, &mut yaml);
+    yaml.push_str(&format!(
+        "# imported from {} (paths are relative to --target)\n",
+        comment_text(&host)
+    ));
+    for n in &notes {
+        yaml.push_str(&format!("# {n}\n"));
+    }
+    yaml.push_str(
+        "# TODO: state the response the report expects, e.g.\n# expect:\n#   status: 200\n",
+    );
+
+    let secret_vars: Vec<String> = vars
+        .defs
+        .iter()
+        .filter(|d| d.kind != Kind::Plain)
+        .map(|d| d.name.clone())
+        .collect();
+    let mut requires_env = Vec::new();
+    for d in vars.defs.iter().filter(|d| d.kind == Kind::Env) {
+        requires_env.push(format!("MEDUSA_{}", d.name.to_ascii_uppercase()));
+    }
+    Ok(Imported {
+        yaml,
+        vars: vars
+            .defs
+            .iter()
+            .map(|d| (d.name.clone(), d.original.clone()))
+            .collect(),
+        placeholders: vars
+            .defs
+            .iter()
+            .map(|d| (d.name.clone(), d.placeholder.clone()))
+            .collect(),
+        secret_vars,
+        requires_env,
+        warnings,
+        host,
+        title,
+    })
+}
+
+/// Maps one request to a step (operation or raw `request:`), its secrets moved into `vars`
+/// (shared, so one value used by several steps is one variable).
+pub(crate) fn build_step(
+    mut r: CurlRequest,
+    url: &Url,
+    vars: &mut Vars,
+) -> Result<BuiltStep, ImportError> {
     let mut warnings = std::mem::take(&mut r.warnings);
     let mut notes: Vec<String> = Vec::new();
 
@@ -1290,7 +1355,7 @@ fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
                         object_body.unwrap_or(&Value::Null),
                         false,
                         "",
-                        &mut vars,
+                        vars,
                         &mut warnings,
                     ),
                 )
@@ -1305,7 +1370,7 @@ fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
         ("GET", p) if no_extra && body.is_none() => p
             .strip_prefix("/store/auth/")
             .filter(|seg| !seg.is_empty() && !seg.contains('/'))
-            .and_then(|seg| exists_arg(seg, &mut vars))
+            .and_then(|seg| exists_arg(seg, vars))
             .map(|a| ("exists", a)),
         _ => None,
     };
@@ -1328,7 +1393,7 @@ fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
             {
                 headers.push(("Content-Type".into(), ct.clone()));
             }
-            step_headers = header_map(&headers, &mut vars);
+            step_headers = header_map(&headers, vars);
         }
         None => {
             let mut req = Map::new();
@@ -1342,7 +1407,7 @@ fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
             } else {
                 // Repeated parameters do not fit a map: the query stays in the path.
                 let mut segs = vec![Seg::Lit(format!("{}?", url.path))];
-                segs.extend(scrub_form(&query, &mut vars));
+                segs.extend(scrub_form(&query, vars));
                 req.insert("path".into(), Value::String(join(segs)));
             }
             if !pairs.is_empty() && keys.len() == pairs.len() {
@@ -1366,24 +1431,21 @@ fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
                 // Only `json:` sets a content type; curl's implicit form type must be explicit.
                 headers.push(("Content-Type".into(), ct.clone()));
             }
-            let h = header_map(&headers, &mut vars);
+            let h = header_map(&headers, vars);
             if !h.is_empty() {
                 req.insert("headers".into(), Value::Object(h));
             }
             if let Some(j) = &json_body {
-                req.insert(
-                    "json".into(),
-                    scrub_json(j, false, "", &mut vars, &mut warnings),
-                );
+                req.insert("json".into(), scrub_json(j, false, "", vars, &mut warnings));
             } else if let Some(b) = &body {
                 let form = content_type
                     .as_deref()
                     .is_some_and(|ct| media_type(ct) == "application/x-www-form-urlencoded")
                     && !b.trim_start().starts_with(['{', '[']);
                 let segs = if form {
-                    scrub_form(b, &mut vars)
+                    scrub_form(b, vars)
                 } else {
-                    scrub_json_text(b, &mut vars)
+                    scrub_json_text(b, vars)
                 };
                 req.insert("body".into(), Value::String(join(segs)));
             }
@@ -1392,7 +1454,7 @@ fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
     }
     // Cookie and Authorization go to the step's headers (they replace the jar's and the
     // session token's), also for raw requests.
-    if let Some(b) = add_credentials(&creds, &mut step_headers, &mut vars, &mut notes) {
+    if let Some(b) = add_credentials(&creds, &mut step_headers, vars, &mut notes) {
         step.insert("bearer".into(), b);
     }
     if !step_headers.is_empty() {
@@ -1401,47 +1463,10 @@ fn build(mut r: CurlRequest, url: Url) -> Result<Imported, ImportError> {
     if let Some(t) = &r.timeout {
         step.insert("timeout".into(), Value::String(t.clone()));
     }
-
-    let host = format!("{}://{}", url.scheme, url.host);
-    let mut yaml = String::new();
-    emit_map(&step, 0, &mut yaml);
-    yaml.push_str(&format!(
-        "# imported from {} (paths are relative to --target)\n",
-        comment_text(&host)
-    ));
-    for n in &notes {
-        yaml.push_str(&format!("# {n}\n"));
-    }
-    yaml.push_str(
-        "# TODO: state the response the report expects, e.g.\n# expect:\n#   status: 200\n",
-    );
-
-    let secret_vars: Vec<String> = vars
-        .defs
-        .iter()
-        .filter(|d| d.kind != Kind::Plain)
-        .map(|d| d.name.clone())
-        .collect();
-    let mut requires_env = Vec::new();
-    for d in vars.defs.iter().filter(|d| d.kind == Kind::Env) {
-        requires_env.push(format!("MEDUSA_{}", d.name.to_ascii_uppercase()));
-    }
-    Ok(Imported {
-        yaml,
-        vars: vars
-            .defs
-            .iter()
-            .map(|d| (d.name.clone(), d.original.clone()))
-            .collect(),
-        placeholders: vars
-            .defs
-            .iter()
-            .map(|d| (d.name.clone(), d.placeholder.clone()))
-            .collect(),
-        secret_vars,
-        requires_env,
+    Ok(BuiltStep {
+        step,
+        notes,
         warnings,
-        host,
         title,
     })
 }
@@ -1451,7 +1476,7 @@ fn percent_decode_userinfo(u: &str) -> String {
 }
 
 /// A comment must stay on one line.
-fn comment_text(s: &str) -> String {
+pub(crate) fn comment_text(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
@@ -1703,7 +1728,7 @@ fn emit_entry(k: &str, v: &Value, indent: usize, out: &mut String) {
 
 /// A sequence item: containers are written one level deeper, then their first indentation is
 /// replaced by `- ` (same width), which is the usual compact block style.
-fn emit_item(v: &Value, indent: usize, out: &mut String) {
+pub(crate) fn emit_item(v: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     let mut inner = String::new();
     match v {

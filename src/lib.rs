@@ -10,6 +10,7 @@ pub mod actor;
 pub mod background;
 pub mod bound;
 pub mod capture;
+pub mod coverage;
 pub mod curl;
 pub mod diagnostic;
 pub mod driver;
@@ -21,6 +22,7 @@ pub mod expect;
 pub mod harness;
 pub mod http;
 pub mod import_curl;
+pub mod import_har;
 pub mod jwt;
 pub mod load;
 pub mod operation;
@@ -39,6 +41,7 @@ pub mod source;
 pub mod specs;
 pub mod suggest;
 pub mod template;
+pub mod variation;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).
 pub const SCENARIO_SCHEMA: &str = include_str!("../specs/scenario.schema.json");

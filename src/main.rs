@@ -47,12 +47,22 @@ struct RunArgs {
     /// Write a JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (attach it to a bug report).
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Write a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long)]
+    summary: Option<PathBuf>,
     /// Seed for the generators (printed by every run; replays its data).
     #[arg(long)]
     seed: Option<u64>,
     /// Run the selection N times.
     #[arg(long, default_value_t = 1)]
     repeat: u32,
+    /// Also check exact-wire expectations (fidelity to Medusa 1.20.11 beyond the contract
+    /// clients rely on; docs/levels.md).
+    #[arg(long)]
+    strict: bool,
     /// Send requests through this proxy (none by default, whatever HTTP_PROXY says).
     #[arg(long)]
     proxy: Option<String>,
@@ -129,6 +139,13 @@ struct ServeArgs {
     /// Medusa's store_cors: allowed origins, comma-separated (default http://localhost:8000,http://localhost).
     #[arg(long, value_name = "LIST")]
     store_cors: Option<String>,
+    /// A conformant difference from the 1.20.11 wire (repeatable; docs/levels.md):
+    /// extra-customer-field, cookie-samesite-lax, security-headers, resend-cookie, session-ttl,
+    /// extra-jwt-claims, token-lifetime, other-error-messages, error-extras,
+    /// plain-text-content-type, logout-json, extra-response-keys, www-authenticate,
+    /// cookie-priority, json-401, proxy, or `all`.
+    #[arg(long = "variation", value_name = "NAME", value_parser = parse_variations)]
+    variations: Vec<Vec<medusa_conform::variation::Variation>>,
     /// Which API to serve: Medusa v1's Store Auth, or Medusa v2's customer auth.
     #[arg(long, value_enum, default_value_t = ServeApi::MedusaV1)]
     api: ServeApi,
@@ -147,6 +164,17 @@ struct ServeArgs {
     admin_password: Option<String>,
 }
 
+fn parse_variations(s: &str) -> Result<Vec<medusa_conform::variation::Variation>, String> {
+    use medusa_conform::variation::Variation;
+    if s == "all" {
+        return Ok(Variation::ALL.to_vec());
+    }
+    Variation::parse(s).map(|v| vec![v]).ok_or_else(|| {
+        let names: Vec<&str> = Variation::ALL.iter().map(|v| v.name()).collect();
+        format!("unknown variation; one of: {}, all", names.join(", "))
+    })
+}
+
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
 enum ServeApi {
     MedusaV1,
@@ -160,6 +188,14 @@ enum ImportCmd {
         /// The curl command: one quoted argument, several arguments, or nothing to read stdin.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
+    },
+    /// `import har FILE.har`: a browser's exported session becomes one scenario (printed).
+    Har {
+        /// The HAR file (DevTools "Save all as HAR", Playwright `recordHar`).
+        file: PathBuf,
+        /// Keep the target's other requests too, as `request:` steps.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -197,6 +233,21 @@ enum Cmd {
     /// Client drivers (driver mode).
     #[command(subcommand)]
     Driver(DriverCmd),
+    /// Print the coverage map (contract clauses x variation classes) filled from the scenarios'
+    /// `covers:`; exits 1 when a cell is neither covered nor explained (docs/coverage.md).
+    Coverage(CoverageArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CoverageArgs {
+    /// Scenario files or directories (default: ./scenarios, else the built-in suite).
+    paths: Vec<PathBuf>,
+    /// Use this map file instead of the built-in map of its pack.
+    #[arg(long)]
+    map: Option<PathBuf>,
+    /// Also list every cell with the scenarios that cover it, or why it does not apply.
+    #[arg(long)]
+    cells: bool,
 }
 
 fn options(a: RunArgs) -> Result<RunOptions, Error> {
@@ -254,8 +305,11 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         skip_tags: a.skip_tags,
         junit: a.junit,
         json: a.json,
+        html: a.html,
+        summary: a.summary,
         seed: a.seed,
         repeat: a.repeat,
+        strict: a.strict,
         client: medusa_conform::http::ClientOptions {
             proxy: a.proxy,
             insecure: a.insecure,
@@ -264,7 +318,6 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         libtest: libtest_mimic::Arguments { filter, ..libtest },
         fail_on_skip: fail_on_skip(a.fail_on_skip, a.no_fail_on_skip),
         driver,
-        ..RunOptions::default()
     })
 }
 
@@ -335,6 +388,28 @@ fn main() {
             })
             .map(|()| ExitCode::Success)
         }
+        Cmd::Coverage(mut a) => {
+            if a.paths.is_empty() && std::path::Path::new("scenarios").is_dir() {
+                a.paths.push(PathBuf::from("scenarios"));
+            }
+            medusa_conform::coverage::command(
+                &a.paths,
+                a.map.as_deref(),
+                a.cells,
+                &mut std::io::stdout(),
+            )
+        }
+        Cmd::Import(ImportCmd::Har { file, all }) => {
+            medusa_conform::import_har::import_file(&file, all)
+                .map_err(|e| Error::Usage(format!("import har: {e}")))
+                .map(|h| {
+                    for w in &h.warnings {
+                        eprintln!("note: {w}");
+                    }
+                    print!("{}", h.scenario);
+                    ExitCode::Success
+                })
+        }
         Cmd::Serve(a) => {
             medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
                 host: a.host,
@@ -343,6 +418,7 @@ fn main() {
                 cookie_secret: a.cookie_secret,
                 production: a.production,
                 revoke_tokens_on_logout: a.revoke_tokens_on_logout,
+                variations: a.variations.concat(),
                 store_cors: a.store_cors,
             })
             .map(|()| ExitCode::Success)

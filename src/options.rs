@@ -18,6 +18,10 @@ pub struct RunOptions {
     pub skip_tags: Vec<String>,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
+    /// `--html FILE`: the self-contained HTML report.
+    pub html: Option<PathBuf>,
+    /// `--summary FILE`: the Markdown summary for a CI job summary.
+    pub summary: Option<PathBuf>,
     pub seed: Option<u64>,
     pub repeat: u32,
     /// Also check exact-wire expectations (`--strict`).

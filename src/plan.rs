@@ -34,10 +34,24 @@ pub struct KnownBug {
     pub client: Option<String>,
 }
 
+/// Which expectations a scenario or an expectation belongs to (docs/levels.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// What a client or storefront relies on: checked by every run.
+    #[default]
+    Contract,
+    /// Fidelity to the 1.20.11 wire beyond that: checked only under `--strict`.
+    Exact,
+}
+
 /// A scenario ready to run.
 #[derive(Debug)]
 pub struct Scenario {
     pub name: String,
+    /// `Exact`: the whole scenario is about wire fidelity and runs only under `--strict`.
+    pub level: Level,
+    /// `--strict`: check the exact level too (set by `harness::prepare` from the options).
+    pub strict: bool,
     pub title: String,
     pub description: String,
     pub tags: Vec<String>,
@@ -98,6 +112,8 @@ pub struct Step {
 pub struct Expectation {
     pub span: Span,
     pub kind: Check,
+    /// From an `exact:` block: checked only under `--strict`.
+    pub exact: bool,
 }
 
 #[derive(Debug)]
@@ -122,7 +138,8 @@ pub enum Check {
     Cookie(String, Vec<CookieAttr>),
     Json(serde_json_path::JsonPath, String, Pred),
     Body(Pred),
-    Schema(String, Arc<jsonschema::Validator>),
+    /// Both levels of the schema: the relaxed one by default, as written under `--strict`.
+    Schema(String, crate::specs::Compiled),
     Jwt(Box<JwtCheck>),
     /// `sent:` — field (method, path, cookie, bearer, body_keys) and predicate.
     Sent(Vec<(String, Pred)>),
@@ -517,8 +534,26 @@ impl Planner<'_> {
         }))
     }
 
+    /// Compiles `expect:`; its `exact:` block is compiled the same way, marked exact.
     fn expect(&mut self, e: &Spanned<crate::scenario::ExpectDoc>, out: &mut Vec<Expectation>) {
-        let d = &e.value;
+        self.expect_level(&e.value, out);
+        let contract = out.len();
+        if let Some(x) = &e.value.exact {
+            if x.value.exact.is_some() {
+                self.err(
+                    self.span(x),
+                    "`exact:` cannot hold another `exact:`",
+                    Some(
+                        "everything inside `exact:` is already checked only under --strict".into(),
+                    ),
+                );
+            }
+            self.expect_level(&x.value, out);
+            out[contract..].iter_mut().for_each(|e| e.exact = true);
+        }
+    }
+
+    fn expect_level(&mut self, d: &crate::scenario::ExpectDoc, out: &mut Vec<Expectation>) {
         if let Some(s) = &d.status {
             let span = self.span(s);
             // An HTTP status is 100–599; anything else (70000 would wrap as u16) is a typo.
@@ -544,6 +579,7 @@ impl Planner<'_> {
             match spec {
                 Some(k) => out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Status(k),
                 }),
                 None => self.err(
@@ -557,6 +593,7 @@ impl Planner<'_> {
             let span = self.span(ct);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::ContentType(self.pred(ct)),
             });
         }
@@ -564,6 +601,7 @@ impl Planner<'_> {
             let span = self.span(v);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Header(k.value.to_ascii_lowercase(), self.pred(v)),
             });
         }
@@ -576,6 +614,7 @@ impl Planner<'_> {
             if map.get("absent").and_then(Value::as_bool) == Some(true) {
                 out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::CookieAbsent(k.value.clone()),
                 });
                 continue;
@@ -607,6 +646,7 @@ impl Planner<'_> {
             }
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Cookie(k.value.clone(), attrs),
             });
         }
@@ -616,6 +656,7 @@ impl Planner<'_> {
             if let Some(p) = self.jsonpath(kspan, &k.value) {
                 out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Json(p, k.value.clone(), self.pred(v)),
                 });
             }
@@ -624,6 +665,7 @@ impl Planner<'_> {
             let span = self.span(b);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Body(self.pred(b)),
             });
         }
@@ -632,6 +674,7 @@ impl Planner<'_> {
             match self.specs.get(&s.value) {
                 Some(v) => out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Schema(s.value.clone(), v),
                 }),
                 None => {
@@ -665,6 +708,7 @@ impl Planner<'_> {
                     }
                     out.push(Expectation {
                         span,
+                        exact: false,
                         kind: Check::Sent(fields),
                     });
                 }
@@ -691,6 +735,7 @@ impl Planner<'_> {
             let lifetime = jd.lifetime.as_ref().map(|l| self.pred(l));
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Jwt(Box::new(JwtCheck {
                     from,
                     from_text: jd.from.value.clone(),
@@ -829,6 +874,9 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             None,
         );
     }
+    // `covers:` names cells of the pack's coverage map (checked against the map built in).
+    p.problems
+        .extend(crate::coverage::check_covers(&l.name, &d.covers, &l.file));
     let known_bug = d.known_bug.as_ref().map(|k| {
         let issue = k.value.issue.clone();
         let url = k.value.url.clone().unwrap_or_else(|| issue_url(&issue));
@@ -874,11 +922,27 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         .as_ref()
         .map(|t| p.duration(t))
         .unwrap_or(DEFAULT_SCENARIO_TIMEOUT);
+    let level = match d.level.as_ref().map(|l| l.value.as_str()) {
+        None | Some("contract") => Level::Contract,
+        Some("exact") => Level::Exact,
+        Some(other) => {
+            if let Some(l) = &d.level {
+                p.err(
+                    p.span(l),
+                    format!("`level` is `contract` or `exact`, not `{other}`"),
+                    suggest(other, crate::scenario::LEVELS),
+                );
+            }
+            Level::Contract
+        }
+    };
     if !p.problems.is_empty() {
         return Err(p.problems);
     }
     Ok(Scenario {
         name: l.name.clone(),
+        level,
+        strict: false,
         title: d.name.value.clone(),
         description: d.description.clone().unwrap_or_default(),
         tags: d.tags.iter().map(|t| t.value.clone()).collect(),

@@ -55,8 +55,16 @@ pub struct ScenarioDoc {
     pub description: Option<String>,
     #[serde(default)]
     pub tags: Vec<Spanned<String>>,
+    /// Cells of the pack's coverage map this scenario covers, as `clause/class`
+    /// (see `src/coverage.rs` and `docs/coverage.md`).
+    #[serde(default)]
+    pub covers: Vec<Spanned<String>>,
     #[serde(default)]
     pub requires: Option<Requires>,
+    /// `contract` (the default) or `exact`: a scenario entirely about 1.20.11 wire fidelity,
+    /// run only under `--strict` (docs/levels.md).
+    #[serde(default)]
+    pub level: Option<Spanned<String>>,
     #[serde(default)]
     pub known_bug: Option<Spanned<KnownBugDoc>>,
     #[serde(default)]
@@ -190,7 +198,14 @@ pub struct ExpectDoc {
     /// What the client put on the wire: method, path, cookie, bearer, body_keys.
     #[serde(default)]
     pub sent: Option<SValue>,
+    /// The same keys again, checked only under `--strict`: fidelity to the 1.20.11 wire that
+    /// no client relies on (docs/levels.md).
+    #[serde(default)]
+    pub exact: Option<Spanned<Box<ExpectDoc>>>,
 }
+
+/// The values of a scenario's `level:`.
+pub const LEVELS: &[&str] = &["contract", "exact"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub production: bool,
     /// Not Medusa's behaviour: logout also revokes the customer's bearer tokens (medusajs/medusa#5930 fixed).
     pub revoke_tokens_on_logout: bool,
+    /// Conformant differences from the 1.20.11 wire (`--variation`, src/variation.rs).
+    pub variations: Vec<crate::variation::Variation>,
     /// Medusa's `store_cors` (comma-separated origins); `None`: `server_cors::DEFAULT_STORE_CORS`.
     pub store_cors: Option<String>,
 }
@@ -531,6 +533,53 @@ async fn get_me(
     current(&st, &sess, &headers, false)
 }
 
+/// `POST /store/customers/me`: a profile change (names and phone), seen by the next call.
+async fn post_me(
+    State(st): State<Shared>,
+    axum::Extension(sess): axum::Extension<Sess>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(id) = st.who(&sess, &headers) else {
+        return passport_401();
+    };
+    let body = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let string: fn(Option<&Value>) -> Option<&'static str> = |v| {
+        v.is_some_and(|v| !v.is_string())
+            .then_some("must be a string")
+    };
+    let fields = ["first_name", "last_name", "phone"];
+    let rules: Vec<Rule> = fields.iter().map(|f| (*f, string)).collect();
+    if let Err(r) = validate(&body, &fields, &rules) {
+        return *r;
+    }
+    let updated = {
+        let mut store = st.store.write().unwrap();
+        store.customers.iter_mut().find(|c| c.id == id).map(|c| {
+            for (f, slot) in [
+                ("first_name", &mut c.first_name),
+                ("last_name", &mut c.last_name),
+                ("phone", &mut c.phone),
+            ] {
+                if let Some(v) = body.get(f) {
+                    *slot = v.clone();
+                }
+            }
+            c.clone()
+        })
+    };
+    match updated {
+        Some(c) => json_response(StatusCode::OK, customer_json(&c, false)),
+        None => json_response(
+            StatusCode::NOT_FOUND,
+            json!({"type": "not_found", "message": format!("Customer with id: {id} was not found")}),
+        ),
+    }
+}
+
 async fn delete_auth(
     State(st): State<Shared>,
     axum::Extension(sess): axum::Extension<Sess>,
@@ -649,6 +698,10 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 fn router(st: Shared) -> Router {
+    let variations = Arc::new(crate::variation::Variations {
+        on: st.cfg.variations.clone(),
+        jwt_secret: st.jwt_secret.clone(),
+    });
     let routes = Router::new()
         .route("/health", get(health))
         .route(
@@ -658,7 +711,7 @@ fn router(st: Shared) -> Router {
         .route("/store/auth/token", get(exists_token).post(post_token))
         .route("/store/auth/{email}", get(exists))
         .route("/store/customers", axum::routing::post(post_customers))
-        .route("/store/customers/me", get(get_me))
+        .route("/store/customers/me", get(get_me).post(post_me))
         .fallback(not_found)
         .with_state(st.clone());
     // Session, then body-parser, then CORS, then Express's routing, around the whole router
@@ -680,6 +733,11 @@ fn router(st: Shared) -> Router {
         ))
         .layer(axum::middleware::from_fn(express::body_parser))
         .layer(axum::middleware::from_fn_with_state(st, session_layer))
+        // Conformant variations rewrite what the whole server answers (src/variation.rs).
+        .layer(axum::middleware::from_fn_with_state(
+            variations,
+            crate::variation::layer,
+        ))
 }
 
 /// A running server; dropping it stops it.

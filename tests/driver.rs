@@ -68,7 +68,7 @@ fn store_auth_through_a_correct_driver_passes_with_the_not_applicable_listed() {
     );
     // Each reason names the step, its location and what a client cannot do.
     assert!(
-        t.contains("store_auth::get_session::garbage_token: not applicable through a client: step `session with a garbage bearer` (scenarios/store-auth/get-session/garbage-token.yaml:8:5) uses a given or forged `bearer:`"),
+        t.contains("store_auth::get_session::garbage_token: not applicable through a client: step `session with a garbage bearer` (scenarios/store-auth/get-session/garbage-token.yaml:9:5) uses a given or forged `bearer:`"),
         "{t}"
     );
     assert!(t.contains("uses a raw `request:`"), "{t}");

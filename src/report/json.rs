@@ -3,8 +3,14 @@
 use crate::event::ScenarioReport;
 use serde::Serialize;
 
+/// The version of this JSON format, checked by `specs/report/json-report.schema.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+
 #[derive(Serialize)]
 struct Doc<'a> {
+    /// The report format's version (`specs/report/json-report.schema.json`); bumped on any
+    /// incompatible change.
+    schema_version: u32,
     tool: &'static str,
     version: &'static str,
     target: &'a str,
@@ -25,6 +31,7 @@ struct Summary {
 pub fn render(reports: &[ScenarioReport], target: &str, seed: u64) -> String {
     let c = super::human::counts(reports);
     let doc = Doc {
+        schema_version: SCHEMA_VERSION,
         tool: "medusa-conform",
         version: env!("CARGO_PKG_VERSION"),
         target,

@@ -96,7 +96,7 @@ const MOUNTS: &[Mount] = &[
             },
             Route {
                 path: "/me",
-                methods: &["GET"],
+                methods: &["GET", "POST"],
                 canonical: "/store/customers/me",
             },
         ],
