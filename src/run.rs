@@ -536,7 +536,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         Status::Passed
     };
     if let Some(k) = known_bug(sc, ctx) {
-        judge_known_bug(&mut report, k);
+        judge_known_bug(&mut report, k, sc.strict);
     }
     // Secrets learned late (e.g. a token captured in the last step) are masked everywhere; a
     // step recorded after the last new secret is already fully masked and is not redone.
@@ -599,15 +599,28 @@ fn unsupported_op(sc: &Scenario, ctx: &Context) -> Option<String> {
 }
 
 /// A known bug "reproduces" when an expectation in `steps` (or in its named step) fails while
-/// setup passed; it fails loudly when everything passes.
-fn judge_known_bug(report: &mut ScenarioReport, k: &crate::plan::KnownBug) {
+/// setup passed. When everything passes the server now does what the scenario states as
+/// correct: under `--strict` (fidelity to 1.20.11, where the bug is) that fails loudly; the
+/// default, contract-level run passes it with the same note, since a server that behaves
+/// correctly is conformant (docs/levels.md).
+fn judge_known_bug(report: &mut ScenarioReport, k: &crate::plan::KnownBug, strict: bool) {
     let first_bad = report.failed_steps().next().cloned();
     match first_bad {
         None => {
-            report.status = Status::Failed;
+            report.status = if strict {
+                Status::Failed
+            } else {
+                Status::Passed
+            };
             report.note = Some(format!(
-                "known bug {} no longer reproduces: the scenario now passes; remove known_bug or update it ({})",
-                k.issue, k.url
+                "known bug {} no longer reproduces: the scenario now passes; remove known_bug or update it ({}){}",
+                k.issue,
+                k.url,
+                if strict {
+                    ""
+                } else {
+                    " [passed: the server behaves correctly here; --strict fails on this]"
+                }
             ));
         }
         Some(s)

@@ -1507,13 +1507,11 @@ async fn known_bug_reproduces_passes_as_known_bug() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn known_bug_that_no_longer_reproduces_fails() {
+async fn known_bug_that_no_longer_reproduces_fails_under_strict() {
     let server = data_server().await;
-    let r = run_yaml(
-        &server.uri(),
-        &KNOWN_BUG.replace("SETUP", "200").replace("STEP", "200"),
-    )
-    .await;
+    let mut sc = plan_yaml(&KNOWN_BUG.replace("SETUP", "200").replace("STEP", "200"));
+    sc.strict = true;
+    let r = run::run(&sc, &ctx(&server.uri()), 0).await;
     assert_eq!(r.status, Status::Failed, "{}", explain(&r));
     assert!(
         r.note.as_deref().unwrap().contains("no longer reproduces"),
@@ -1521,6 +1519,21 @@ async fn known_bug_that_no_longer_reproduces_fails() {
         r.note
     );
     assert!(human::failure(&r, false).contains("no longer reproduces"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn known_bug_that_no_longer_reproduces_passes_the_contract_run_with_a_note() {
+    let server = data_server().await;
+    let r = run_yaml(
+        &server.uri(),
+        &KNOWN_BUG.replace("SETUP", "200").replace("STEP", "200"),
+    )
+    .await;
+    assert_eq!(r.status, Status::Passed, "{}", explain(&r));
+    let note = r.note.as_deref().unwrap();
+    assert!(note.contains("no longer reproduces"), "{note}");
+    assert!(note.contains("--strict fails on this"), "{note}");
+    assert!(human::summary(&[r.clone()], 1, "t").contains("known bugs that no longer reproduce"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

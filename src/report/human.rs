@@ -156,6 +156,19 @@ pub fn summary(reports: &[ScenarioReport], seed: u64, target: &str) -> String {
             let _ = writeln!(out, "  {}: {}", r.name, r.note.as_deref().unwrap_or(""));
         }
     }
+    let fixed: Vec<&ScenarioReport> = reports
+        .iter()
+        .filter(|r| r.status == Status::Passed && r.note.is_some())
+        .collect();
+    if !fixed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nknown bugs that no longer reproduce (passed: the server is correct here; --strict fails):"
+        );
+        for r in fixed {
+            let _ = writeln!(out, "  {}: {}", r.name, r.note.as_deref().unwrap_or(""));
+        }
+    }
     for (status, heading) in [
         (Status::Skipped, "skipped (an input is missing):"),
         (
