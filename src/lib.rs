@@ -35,6 +35,7 @@ pub mod run;
 pub mod scenario;
 pub mod server;
 pub mod server_cors;
+pub mod server_v2;
 pub mod sessions;
 pub mod source;
 pub mod specs;

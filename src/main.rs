@@ -146,6 +146,22 @@ struct ServeArgs {
     /// cookie-priority, json-401, proxy, or `all`.
     #[arg(long = "variation", value_name = "NAME", value_parser = parse_variations)]
     variations: Vec<Vec<medusa_conform::variation::Variation>>,
+    /// Which API to serve: Medusa v1's Store Auth, or Medusa v2's customer auth.
+    #[arg(long, value_enum, default_value_t = ServeApi::MedusaV1)]
+    api: ServeApi,
+    /// v2: the publishable API key `/store` routes require (default: a random `pk_…`, printed).
+    #[arg(long, value_name = "KEY")]
+    publishable_key: Option<String>,
+    /// v2: append each `auth.password_reset` event (with the reset token) to FILE, one JSON
+    /// line each, as the project's real v2 server does for MEDUSA_V2_EVENTS.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// v2: seed an admin user with this e-mail (needs --admin-password).
+    #[arg(long, env = "MEDUSA_V2_ADMIN_EMAIL", requires = "admin_password")]
+    admin_email: Option<String>,
+    /// v2: the seeded admin user's password.
+    #[arg(long, env = "MEDUSA_V2_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
 }
 
 fn parse_variations(s: &str) -> Result<Vec<medusa_conform::variation::Variation>, String> {
@@ -157,6 +173,12 @@ fn parse_variations(s: &str) -> Result<Vec<medusa_conform::variation::Variation>
         let names: Vec<&str> = Variation::ALL.iter().map(|v| v.name()).collect();
         format!("unknown variation; one of: {}, all", names.join(", "))
     })
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum ServeApi {
+    MedusaV1,
+    MedusaV2,
 }
 
 #[derive(Subcommand)]
@@ -353,6 +375,19 @@ fn main() {
             specs,
         }) => medusa_conform::driver::DriverSpec::from_command_line(&command)
             .and_then(|spec| medusa_conform::driver::check::run(&spec, target, &specs)),
+        Cmd::Serve(a) if a.api == ServeApi::MedusaV2 => {
+            medusa_conform::server_v2::serve_blocking(medusa_conform::server_v2::ServerConfig {
+                host: a.host,
+                port: a.port,
+                jwt_secret: a.jwt_secret,
+                cookie_secret: a.cookie_secret,
+                publishable_key: a.publishable_key,
+                events: a.events,
+                cors: a.store_cors,
+                admin: a.admin_email.zip(a.admin_password),
+            })
+            .map(|()| ExitCode::Success)
+        }
         Cmd::Coverage(mut a) => {
             if a.paths.is_empty() && std::path::Path::new("scenarios").is_dir() {
                 a.paths.push(PathBuf::from("scenarios"));

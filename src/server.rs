@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-mod express;
+pub(crate) mod express;
 
 /// Session lifetime, as Medusa's default `ttl` (10 h).
 const SESSION_TTL: Duration = Duration::from_secs(36_000);
@@ -79,20 +79,20 @@ struct Inner {
 
 type Shared = Arc<Inner>;
 
-fn random_text(n: usize) -> String {
+pub(crate) fn random_text(n: usize) -> String {
     let mut bytes = vec![0u8; n];
     rand::rng().fill(&mut bytes[..]);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
 
-fn ulid_like() -> String {
+pub(crate) fn ulid_like() -> String {
     const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     // A ULID: 48-bit millisecond time then 80 random bits, so the first character is 0-7.
     let ms = SystemTime::now()
@@ -109,7 +109,7 @@ fn ulid_like() -> String {
 }
 
 /// scrypt with a per-customer salt (Medusa uses scrypt too).
-fn hash_password(pw: &str, salt: &[u8]) -> Vec<u8> {
+pub(crate) fn hash_password(pw: &str, salt: &[u8]) -> Vec<u8> {
     let params = scrypt::Params::new(10, 8, 1, 32).expect("valid scrypt params");
     let mut out = vec![0u8; 32];
     scrypt::scrypt(pw.as_bytes(), salt, &params, &mut out).expect("scrypt output length");
@@ -117,7 +117,7 @@ fn hash_password(pw: &str, salt: &[u8]) -> Vec<u8> {
 }
 
 /// express-session's signed cookie value: `s:<sid>.<base64 HMAC-SHA256>`, URL-encoded.
-fn sign_sid(sid: &str, secret: &str) -> String {
+pub(crate) fn sign_sid(sid: &str, secret: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     let sig = STANDARD_NO_PAD.encode(hmac::sign(&key, sid.as_bytes()).as_ref());
     crate::template::urlencode(&format!("s:{sid}.{sig}"))
@@ -126,7 +126,7 @@ fn sign_sid(sid: &str, secret: &str) -> String {
         .replace("%5F", "_")
 }
 
-fn unsign_cookie(raw: &str, secret: &str) -> Option<String> {
+pub(crate) fn unsign_cookie(raw: &str, secret: &str) -> Option<String> {
     let decoded = percent_decode(raw);
     let rest = decoded.strip_prefix("s:")?;
     let (sid, sig) = rest.rsplit_once('.')?;
@@ -181,7 +181,7 @@ impl Sess {
     }
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -257,7 +257,7 @@ fn passport_401() -> Response {
         .unwrap()
 }
 
-fn html_error(status: StatusCode, text: &str) -> Response {
+pub(crate) fn html_error(status: StatusCode, text: &str) -> Response {
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{text}</pre>\n</body>\n</html>\n"
     );

@@ -221,7 +221,7 @@ fn escape_html(s: &str) -> String {
 }
 
 /// finalhandler's 404 for a request no route took.
-pub(super) fn not_found_page(method: &Method, path: &str) -> Response {
+pub(crate) fn not_found_page(method: &Method, path: &str) -> Response {
     html_error(
         StatusCode::NOT_FOUND,
         &escape_html(&format!("Cannot {method} {}", encode_url(path))),
@@ -229,14 +229,14 @@ pub(super) fn not_found_page(method: &Method, path: &str) -> Response {
 }
 
 /// The `etag` package's weak ETag: `W/"<length hex>-<base64 SHA-1, 27 chars>"`.
-pub(super) fn weak_etag(body: &[u8]) -> String {
+pub(crate) fn weak_etag(body: &[u8]) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, body);
     let b64 = STANDARD.encode(digest.as_ref());
     format!("W/\"{:x}-{}\"", body.len(), &b64[..27])
 }
 
 /// The `fresh` package, as Express's `req.fresh` calls it (no Last-Modified is ever sent).
-fn fresh(req: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn fresh(req: &HeaderMap, etag: &str) -> bool {
     let get = |h: header::HeaderName| req.get(h).and_then(|v| v.to_str().ok());
     let none_match = get(header::IF_NONE_MATCH);
     let modified_since = get(header::IF_MODIFIED_SINCE);
