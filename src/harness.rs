@@ -211,6 +211,8 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         cli_vars: opts.vars.clone(),
         seed,
         driver: driver.clone(),
+        publishable_key: opts.publishable_key.clone(),
+        events: opts.events.clone(),
     });
     eprintln!(
         "medusa-conform: {} scenario(s) against {target}, seed {seed}",

@@ -35,6 +35,10 @@ pub struct RunOptions {
     pub fail_on_skip: bool,
     /// Driver mode: run client operations through this driver process (`--driver`, `--client`).
     pub driver: Option<crate::driver::DriverSpec>,
+    /// Medusa v2: the publishable API key API calls send on `/store` routes (`--publishable-key`).
+    pub publishable_key: Option<String>,
+    /// Medusa v2: the JSON-lines file the deployment writes reset tokens to (`--events`).
+    pub events: Option<PathBuf>,
 }
 
 /// `--fail-on-skip`'s default, decided by whoever reads the environment (the CLI, the cargo

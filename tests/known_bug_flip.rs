@@ -42,6 +42,8 @@ async fn run_against(revoke: bool) -> Vec<medusa_conform::event::ScenarioReport>
         cli_vars: vec![],
         seed: 7,
         driver: None,
+        publishable_key: None,
+        events: None,
     });
     medusa_conform::harness::run_all(scenarios, ctx, 4).await
 }

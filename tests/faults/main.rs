@@ -251,6 +251,8 @@ fn fault_matrix() -> Result<(), Failed> {
                 cli_vars: vec![],
                 seed: base_seed.wrapping_add(n * 7919),
                 driver: None,
+                publishable_key: None,
+                events: None,
             });
             let reports = harness::run_all(suite, ctx, 16).await;
             let errors = proxy.errors.lock().map(|e| e.clone()).unwrap_or_default();
