@@ -37,6 +37,10 @@ struct RunArgs {
     /// password-reset tokens to (reset scenarios are skipped, with the reason, without it).
     #[arg(long, env = "MEDUSA_V2_EVENTS")]
     events: Option<PathBuf>,
+    /// The API the target speaks (medusa-v1-store-auth, medusa-v2-auth); scenarios of another
+    /// API are not applicable. Default: the API of the selected scenarios (v1 when mixed).
+    #[arg(long)]
+    api: Option<String>,
     /// Directory holding the JSON Schemas (the built-in specs when it does not exist).
     #[arg(long, default_value = "specs")]
     specs: PathBuf,
@@ -283,6 +287,7 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         driver,
         publishable_key: a.publishable_key.filter(|k| !k.is_empty()),
         events: a.events,
+        api: a.api,
         ..RunOptions::default()
     })
 }

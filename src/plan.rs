@@ -38,6 +38,8 @@ pub struct KnownBug {
 #[derive(Debug)]
 pub struct Scenario {
     pub name: String,
+    /// The API the scenario speaks (`api:`, src/api/).
+    pub api: &'static str,
     pub title: String,
     pub description: String,
     pub tags: Vec<String>,
@@ -987,6 +989,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         return Err(p.problems);
     }
     Ok(Scenario {
+        api: p.api.name,
         name: l.name.clone(),
         title: d.name.value.clone(),
         description: d.description.clone().unwrap_or_default(),

@@ -26,6 +26,8 @@ pub struct Context {
     pub publishable_key: Option<String>,
     /// Where the deployment writes reset tokens (JSON lines), for `reset_token` calls.
     pub events: Option<std::path::PathBuf>,
+    /// The API the target speaks; `None`: every scenario's own.
+    pub api: Option<&'static str>,
 }
 
 /// Report bodies are cut to this many bytes (the full body is never kept in a report).
@@ -521,6 +523,18 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
             if missing.len() > 1 { "s" } else { "" },
             missing.join(", ")
         ));
+        return report;
+    }
+    if let Some(api) = ctx.api.filter(|a| *a != sc.api) {
+        let why = crate::event::NotApplicable::Mode {
+            why: format!(
+                "not applicable: the scenario speaks {}, this run's target {api} (--api)",
+                sc.api
+            ),
+        };
+        report.status = Status::NotApplicable;
+        report.note = Some(why.to_string());
+        report.not_applicable = Some(why);
         return report;
     }
     let unmet = sc

@@ -628,6 +628,7 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
                     driver: None,
                     publishable_key: None,
                     events: None,
+                    api: None,
                 });
                 harness::run_all(scenarios.clone(), ctx, 1).await.remove(0)
             });

@@ -44,6 +44,7 @@ async fn run_against(revoke: bool) -> Vec<medusa_conform::event::ScenarioReport>
         driver: None,
         publishable_key: None,
         events: None,
+        api: None,
     });
     medusa_conform::harness::run_all(scenarios, ctx, 4).await
 }

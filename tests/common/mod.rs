@@ -66,6 +66,7 @@ pub fn ctx_env(uri: &str, env: HashMap<String, String>) -> run::Context {
         driver: None,
         publishable_key: None,
         events: None,
+        api: None,
     }
 }
 

@@ -253,6 +253,7 @@ fn fault_matrix() -> Result<(), Failed> {
                 driver: None,
                 publishable_key: None,
                 events: None,
+                api: None,
             });
             let reports = harness::run_all(suite, ctx, 16).await;
             let errors = proxy.errors.lock().map(|e| e.clone()).unwrap_or_default();
