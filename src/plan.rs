@@ -371,9 +371,8 @@ impl Planner<'_> {
                                 self.err(
                                     self.span(w),
                                     format!("`{}` has no argument `{k}`", api_op.name),
-                                    suggest(k, &ok).or_else(|| {
-                                        Some(format!("it takes: {}", ok.join(", ")))
-                                    }),
+                                    suggest(k, &ok)
+                                        .or_else(|| Some(format!("it takes: {}", ok.join(", ")))),
                                 );
                             }
                         }
@@ -475,9 +474,7 @@ impl Planner<'_> {
         use crate::api::Cred;
         let cred = op.api_op().map(|o| o.cred);
         let bearer = match &d.bearer {
-            None if matches!(cred, Some(Cred::None | Cred::Cookie | Cred::Arg(_))) => {
-                Bearer::None
-            }
+            None if matches!(cred, Some(Cred::None | Cred::Cookie | Cred::Arg(_))) => Bearer::None,
             None => Bearer::Session,
             Some(b) => match &b.value {
                 Value::Bool(false) | Value::Null => Bearer::None,

@@ -360,7 +360,11 @@ async fn reset_token_step(
     started: Instant,
 ) -> StepReport {
     let args = prepared.client_args.clone().unwrap_or(Value::Null);
-    let email = args.get("email").and_then(Value::as_str).unwrap_or_default().to_string();
+    let email = args
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let actor_type = args
         .get("actor_type")
         .and_then(Value::as_str)
@@ -390,7 +394,10 @@ async fn reset_token_step(
             st.reset_tokens.push(t.to_string());
             (200, serde_json::json!({ "token": t }))
         }
-        None => (404, serde_json::json!({ "message": "no new reset token for this e-mail" })),
+        None => (
+            404,
+            serde_json::json!({ "message": "no new reset token for this e-mail" }),
+        ),
     };
     let resp = crate::http::Response {
         status,
@@ -403,7 +410,11 @@ async fn reset_token_step(
     };
     rep.request = Some(RequestRecord {
         method: "READ".into(),
-        url: format!("file://{} (reset token for {})", path.display(), st.redactor.text(&email)),
+        url: format!(
+            "file://{} (reset token for {})",
+            path.display(),
+            st.redactor.text(&email)
+        ),
         headers: vec![],
         body: None,
     });

@@ -29,17 +29,53 @@ pub static API: Api = Api {
     name: super::DEFAULT_API,
     defaults: &[],
     ops: &[
-        op("authenticate", "auth.authenticate: cookie session", "POST", "/store/auth", Body::Json),
-        op("get_session", "auth.getSession", "GET", "/store/auth", Body::None),
+        op(
+            "authenticate",
+            "auth.authenticate: cookie session",
+            "POST",
+            "/store/auth",
+            Body::Json,
+        ),
+        op(
+            "get_session",
+            "auth.getSession",
+            "GET",
+            "/store/auth",
+            Body::None,
+        ),
         ApiOp {
             args: Some(&["email"]),
-            ..op("exists", "auth.exists(email)", "GET", "/store/auth/{email}", Body::None)
+            ..op(
+                "exists",
+                "auth.exists(email)",
+                "GET",
+                "/store/auth/{email}",
+                Body::None,
+            )
         },
         ApiOp {
             keep_bearer: Some("access_token"),
-            ..op("get_token", "auth.getToken: JWT bearer", "POST", "/store/auth/token", Body::Json)
+            ..op(
+                "get_token",
+                "auth.getToken: JWT bearer",
+                "POST",
+                "/store/auth/token",
+                Body::Json,
+            )
         },
-        op("delete_session", "auth.deleteSession", "DELETE", "/store/auth", Body::None),
-        op("register", "customers.create", "POST", "/store/customers", Body::Json),
+        op(
+            "delete_session",
+            "auth.deleteSession",
+            "DELETE",
+            "/store/auth",
+            Body::None,
+        ),
+        op(
+            "register",
+            "customers.create",
+            "POST",
+            "/store/customers",
+            Body::Json,
+        ),
     ],
 };

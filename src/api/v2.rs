@@ -17,7 +17,12 @@
 
 use super::{Api, ApiOp, Body, Cred, Local};
 
-const fn op(name: &'static str, doc: &'static str, method: &'static str, path: &'static str) -> ApiOp {
+const fn op(
+    name: &'static str,
+    doc: &'static str,
+    method: &'static str,
+    path: &'static str,
+) -> ApiOp {
     ApiOp {
         name,
         doc,
@@ -38,60 +43,115 @@ pub static API: Api = Api {
     ops: &[
         ApiOp {
             keep_bearer: Some("token"),
-            ..op("register", "register an auth identity", "POST", "/auth/{actor_type}/{provider}/register")
+            ..op(
+                "register",
+                "register an auth identity",
+                "POST",
+                "/auth/{actor_type}/{provider}/register",
+            )
         },
         ApiOp {
             keep_bearer: Some("token"),
-            ..op("login", "log in: a bearer JWT", "POST", "/auth/{actor_type}/{provider}")
+            ..op(
+                "login",
+                "log in: a bearer JWT",
+                "POST",
+                "/auth/{actor_type}/{provider}",
+            )
         },
         ApiOp {
             cred: Cred::Bearer,
             publishable_key: true,
-            ..op("create_customer", "create the customer with the registration token", "POST", "/store/customers")
+            ..op(
+                "create_customer",
+                "create the customer with the registration token",
+                "POST",
+                "/store/customers",
+            )
         },
         ApiOp {
             body: Body::None,
             cred: Cred::Actor,
             publishable_key: true,
             args: Some(&["fields"]),
-            ..op("me", "retrieve the signed-in customer", "GET", "/store/customers/me")
+            ..op(
+                "me",
+                "retrieve the signed-in customer",
+                "GET",
+                "/store/customers/me",
+            )
         },
         ApiOp {
             body: Body::None,
             cred: Cred::Bearer,
             args: Some(&[]),
-            ..op("start_session", "turn the bearer into a cookie session", "POST", "/auth/session")
+            ..op(
+                "start_session",
+                "turn the bearer into a cookie session",
+                "POST",
+                "/auth/session",
+            )
         },
         ApiOp {
             body: Body::None,
             cred: Cred::Cookie,
             args: Some(&[]),
-            ..op("end_session", "log out of the cookie session", "DELETE", "/auth/session")
+            ..op(
+                "end_session",
+                "log out of the cookie session",
+                "DELETE",
+                "/auth/session",
+            )
         },
         ApiOp {
             body: Body::None,
             cred: Cred::Actor,
             keep_bearer: Some("token"),
             args: Some(&[]),
-            ..op("refresh", "a fresh token for the current one", "POST", "/auth/token/refresh")
+            ..op(
+                "refresh",
+                "a fresh token for the current one",
+                "POST",
+                "/auth/token/refresh",
+            )
         },
         ApiOp {
-            ..op("request_reset", "ask for a password-reset token", "POST", "/auth/{actor_type}/{provider}/reset-password")
+            ..op(
+                "request_reset",
+                "ask for a password-reset token",
+                "POST",
+                "/auth/{actor_type}/{provider}/reset-password",
+            )
         },
         ApiOp {
             cred: Cred::Arg("token"),
-            ..op("update_password", "set a new password with a reset token", "POST", "/auth/{actor_type}/{provider}/update")
+            ..op(
+                "update_password",
+                "set a new password with a reset token",
+                "POST",
+                "/auth/{actor_type}/{provider}/update",
+            )
         },
         ApiOp {
             body: Body::None,
             args: Some(&["actor_type"]),
-            ..op("providers", "list the auth providers", "GET", "/auth/{actor_type}/providers")
+            ..op(
+                "providers",
+                "list the auth providers",
+                "GET",
+                "/auth/{actor_type}/providers",
+            )
         },
         ApiOp {
             body: Body::None,
             local: Some(Local::ResetToken),
             args: Some(&["email", "actor_type"]),
-            ..op("reset_token", "the newest reset token sent for `email`", "GET", "")
+            ..op(
+                "reset_token",
+                "the newest reset token sent for `email`",
+                "GET",
+                "",
+            )
         },
     ],
 };
