@@ -31,6 +31,8 @@ pub enum NotApplicable {
     /// a forged bearer, an operation the client does not offer…) or, for
     /// `requires: {driver: true}`, without one.
     Mode { why: String },
+    /// A `level: exact` scenario in a run without `--strict` (docs/levels.md).
+    ExactLevel,
 }
 
 impl std::fmt::Display for NotApplicable {
@@ -41,6 +43,9 @@ impl std::fmt::Display for NotApplicable {
                 "not applicable: requires an {required} target (this one is {target})"
             ),
             NotApplicable::Mode { why } => f.write_str(why),
+            NotApplicable::ExactLevel => {
+                write!(f, "not applicable: exact-wire check: runs under --strict")
+            }
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
     let (specs, loaded) = (specs?, loaded?);
     let cli: Vec<String> = opts.vars.iter().map(|(k, _)| k.clone()).collect();
     let mut scenarios = crate::plan::plan_all(&loaded, &specs, &cli)?;
+    scenarios.iter_mut().for_each(|s| s.strict = opts.strict);
     if scenarios.is_empty() {
         return Err(nothing_selected(
             Selector::Paths,

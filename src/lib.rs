@@ -41,6 +41,7 @@ pub mod source;
 pub mod specs;
 pub mod suggest;
 pub mod template;
+pub mod variation;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).
 pub const SCENARIO_SCHEMA: &str = include_str!("../specs/scenario.schema.json");

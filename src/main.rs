@@ -71,6 +71,10 @@ struct RunArgs {
     /// Run the selection N times.
     #[arg(long, default_value_t = 1)]
     repeat: u32,
+    /// Also check exact-wire expectations (fidelity to Medusa 1.20.11 beyond the contract
+    /// clients rely on; docs/levels.md).
+    #[arg(long)]
+    strict: bool,
     /// Send requests through this proxy (none by default, whatever HTTP_PROXY says).
     #[arg(long)]
     proxy: Option<String>,
@@ -147,6 +151,24 @@ struct ServeArgs {
     /// Medusa's store_cors: allowed origins, comma-separated (default http://localhost:8000,http://localhost).
     #[arg(long, value_name = "LIST")]
     store_cors: Option<String>,
+    /// A conformant difference from the 1.20.11 wire (repeatable; docs/levels.md):
+    /// extra-customer-field, cookie-samesite-lax, security-headers, resend-cookie, session-ttl,
+    /// extra-jwt-claims, token-lifetime, other-error-messages, error-extras,
+    /// plain-text-content-type, logout-json, extra-response-keys, www-authenticate,
+    /// cookie-priority, json-401, proxy, or `all`.
+    #[arg(long = "variation", value_name = "NAME", value_parser = parse_variations)]
+    variations: Vec<Vec<medusa_conform::variation::Variation>>,
+}
+
+fn parse_variations(s: &str) -> Result<Vec<medusa_conform::variation::Variation>, String> {
+    use medusa_conform::variation::Variation;
+    if s == "all" {
+        return Ok(Variation::ALL.to_vec());
+    }
+    Variation::parse(s).map(|v| vec![v]).ok_or_else(|| {
+        let names: Vec<&str> = Variation::ALL.iter().map(|v| v.name()).collect();
+        format!("unknown variation; one of: {}, all", names.join(", "))
+    })
 }
 
 #[derive(Subcommand)]
@@ -277,6 +299,7 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         summary: a.summary,
         seed: a.seed,
         repeat: a.repeat,
+        strict: a.strict,
         client: medusa_conform::http::ClientOptions {
             proxy: a.proxy,
             insecure: a.insecure,
@@ -288,7 +311,6 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         publishable_key: a.publishable_key.filter(|k| !k.is_empty()),
         events: a.events,
         api: a.api,
-        ..RunOptions::default()
     })
 }
 
@@ -376,6 +398,7 @@ fn main() {
                 cookie_secret: a.cookie_secret,
                 production: a.production,
                 revoke_tokens_on_logout: a.revoke_tokens_on_logout,
+                variations: a.variations.concat(),
                 store_cors: a.store_cors,
             })
             .map(|()| ExitCode::Success)

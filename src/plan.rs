@@ -34,12 +34,26 @@ pub struct KnownBug {
     pub client: Option<String>,
 }
 
+/// Which expectations a scenario or an expectation belongs to (docs/levels.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// What a client or storefront relies on: checked by every run.
+    #[default]
+    Contract,
+    /// Fidelity to the 1.20.11 wire beyond that: checked only under `--strict`.
+    Exact,
+}
+
 /// A scenario ready to run.
 #[derive(Debug)]
 pub struct Scenario {
     pub name: String,
     /// The API the scenario speaks (`api:`, src/api/).
     pub api: &'static str,
+    /// `Exact`: the whole scenario is about wire fidelity and runs only under `--strict`.
+    pub level: Level,
+    /// `--strict`: check the exact level too (set by `harness::prepare` from the options).
+    pub strict: bool,
     pub title: String,
     pub description: String,
     pub tags: Vec<String>,
@@ -100,6 +114,8 @@ pub struct Step {
 pub struct Expectation {
     pub span: Span,
     pub kind: Check,
+    /// From an `exact:` block: checked only under `--strict`.
+    pub exact: bool,
 }
 
 #[derive(Debug)]
@@ -124,7 +140,8 @@ pub enum Check {
     Cookie(String, Vec<CookieAttr>),
     Json(serde_json_path::JsonPath, String, Pred),
     Body(Pred),
-    Schema(String, Arc<jsonschema::Validator>),
+    /// Both levels of the schema: the relaxed one by default, as written under `--strict`.
+    Schema(String, crate::specs::Compiled),
     Jwt(Box<JwtCheck>),
     /// `sent:` — field (method, path, cookie, bearer, body_keys) and predicate.
     Sent(Vec<(String, Pred)>),
@@ -607,8 +624,26 @@ impl Planner<'_> {
         }))
     }
 
+    /// Compiles `expect:`; its `exact:` block is compiled the same way, marked exact.
     fn expect(&mut self, e: &Spanned<crate::scenario::ExpectDoc>, out: &mut Vec<Expectation>) {
-        let d = &e.value;
+        self.expect_level(&e.value, out);
+        let contract = out.len();
+        if let Some(x) = &e.value.exact {
+            if x.value.exact.is_some() {
+                self.err(
+                    self.span(x),
+                    "`exact:` cannot hold another `exact:`",
+                    Some(
+                        "everything inside `exact:` is already checked only under --strict".into(),
+                    ),
+                );
+            }
+            self.expect_level(&x.value, out);
+            out[contract..].iter_mut().for_each(|e| e.exact = true);
+        }
+    }
+
+    fn expect_level(&mut self, d: &crate::scenario::ExpectDoc, out: &mut Vec<Expectation>) {
         if let Some(s) = &d.status {
             let span = self.span(s);
             // An HTTP status is 100–599; anything else (70000 would wrap as u16) is a typo.
@@ -634,6 +669,7 @@ impl Planner<'_> {
             match spec {
                 Some(k) => out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Status(k),
                 }),
                 None => self.err(
@@ -647,6 +683,7 @@ impl Planner<'_> {
             let span = self.span(ct);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::ContentType(self.pred(ct)),
             });
         }
@@ -654,6 +691,7 @@ impl Planner<'_> {
             let span = self.span(v);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Header(k.value.to_ascii_lowercase(), self.pred(v)),
             });
         }
@@ -666,6 +704,7 @@ impl Planner<'_> {
             if map.get("absent").and_then(Value::as_bool) == Some(true) {
                 out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::CookieAbsent(k.value.clone()),
                 });
                 continue;
@@ -697,6 +736,7 @@ impl Planner<'_> {
             }
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Cookie(k.value.clone(), attrs),
             });
         }
@@ -706,6 +746,7 @@ impl Planner<'_> {
             if let Some(p) = self.jsonpath(kspan, &k.value) {
                 out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Json(p, k.value.clone(), self.pred(v)),
                 });
             }
@@ -714,6 +755,7 @@ impl Planner<'_> {
             let span = self.span(b);
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Body(self.pred(b)),
             });
         }
@@ -722,6 +764,7 @@ impl Planner<'_> {
             match self.specs.get(&s.value) {
                 Some(v) => out.push(Expectation {
                     span,
+                    exact: false,
                     kind: Check::Schema(s.value.clone(), v),
                 }),
                 None => {
@@ -755,6 +798,7 @@ impl Planner<'_> {
                     }
                     out.push(Expectation {
                         span,
+                        exact: false,
                         kind: Check::Sent(fields),
                     });
                 }
@@ -781,6 +825,7 @@ impl Planner<'_> {
             let lifetime = jd.lifetime.as_ref().map(|l| self.pred(l));
             out.push(Expectation {
                 span,
+                exact: false,
                 kind: Check::Jwt(Box::new(JwtCheck {
                     from,
                     from_text: jd.from.value.clone(),
@@ -982,12 +1027,28 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         .as_ref()
         .map(|t| p.duration(t))
         .unwrap_or(DEFAULT_SCENARIO_TIMEOUT);
+    let level = match d.level.as_ref().map(|l| l.value.as_str()) {
+        None | Some("contract") => Level::Contract,
+        Some("exact") => Level::Exact,
+        Some(other) => {
+            if let Some(l) = &d.level {
+                p.err(
+                    p.span(l),
+                    format!("`level` is `contract` or `exact`, not `{other}`"),
+                    suggest(other, crate::scenario::LEVELS),
+                );
+            }
+            Level::Contract
+        }
+    };
     if !p.problems.is_empty() {
         return Err(p.problems);
     }
     Ok(Scenario {
         api: p.api.name,
         name: l.name.clone(),
+        level,
+        strict: false,
         title: d.name.value.clone(),
         description: d.description.clone().unwrap_or_default(),
         tags: d.tags.iter().map(|t| t.value.clone()).collect(),

@@ -114,7 +114,14 @@ fn step_report(step: &Step, phase: Phase, status: StepStatus) -> StepReport {
     }
 }
 
-async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -> StepReport {
+/// Runs one step; `strict` also checks its `exact:` expectations (docs/levels.md).
+async fn exec(
+    step: &Step,
+    phase: Phase,
+    ctx: &Context,
+    st: &mut RunState<'_>,
+    strict: bool,
+) -> StepReport {
     let started = Instant::now();
     let mut rep = step_report(step, phase, StepStatus::Passed);
     let error = |mut rep: StepReport, msg: String, st: &RunState| {
@@ -133,7 +140,7 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
     }
     let api_op = step.op.api_op();
     if api_op.is_some_and(|o| o.local == Some(crate::api::Local::ResetToken)) {
-        return reset_token_step(step, rep, &prepared, ctx, st, started).await;
+        return reset_token_step(step, rep, &prepared, ctx, st, started, strict).await;
     }
     let url = match url_for(&ctx.target, &prepared.path, &prepared.query) {
         Ok(u) => u,
@@ -286,8 +293,8 @@ async fn exec(step: &Step, phase: Phase, ctx: &Context, st: &mut RunState<'_>) -
             found.iter().for_each(|s| st.redactor.add(s));
         }
         let mut failures = Vec::new();
-        for e in &step.expects {
-            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope) {
+        for e in step.expects.iter().filter(|e| strict || !e.exact) {
+            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, strict) {
                 failures.push((e.span.clone(), f));
             }
         }
@@ -358,6 +365,7 @@ async fn reset_token_step(
     ctx: &Context,
     st: &mut RunState<'_>,
     started: Instant,
+    strict: bool,
 ) -> StepReport {
     let args = prepared.client_args.clone().unwrap_or(Value::Null);
     let email = args
@@ -420,8 +428,8 @@ async fn reset_token_step(
     });
     let json = crate::expect::body_json(&resp);
     let mut failures = Vec::new();
-    for e in &step.expects {
-        if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope) {
+    for e in step.expects.iter().filter(|e| strict || !e.exact) {
+        if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, strict) {
             failures.push((e.span.clone(), f));
         }
     }
@@ -521,6 +529,13 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         not_applicable: None,
         steps: vec![],
     };
+    if sc.level == crate::plan::Level::Exact && !sc.strict {
+        let why = crate::event::NotApplicable::ExactLevel;
+        report.status = Status::NotApplicable;
+        report.note = Some(why.to_string());
+        report.not_applicable = Some(why);
+        return report;
+    }
     let missing: Vec<&str> = sc
         .requires_env
         .iter()
@@ -672,7 +687,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
                 ));
                 r
             } else {
-                exec(step, phase, ctx, &mut st).await
+                exec(step, phase, ctx, &mut st, sc.strict).await
             };
             failed = r.status != StepStatus::Passed;
             known_at.push(st.redactor.len());
@@ -680,7 +695,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         }
     }
     for step in &sc.teardown {
-        let r = exec(step, Phase::Teardown, ctx, &mut st).await;
+        let r = exec(step, Phase::Teardown, ctx, &mut st, sc.strict).await;
         failed |= r.status != StepStatus::Passed;
         known_at.push(st.redactor.len());
         report.steps.push(r);

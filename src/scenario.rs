@@ -64,6 +64,10 @@ pub struct ScenarioDoc {
     pub covers: Vec<Spanned<String>>,
     #[serde(default)]
     pub requires: Option<Requires>,
+    /// `contract` (the default) or `exact`: a scenario entirely about 1.20.11 wire fidelity,
+    /// run only under `--strict` (docs/levels.md).
+    #[serde(default)]
+    pub level: Option<Spanned<String>>,
     #[serde(default)]
     pub known_bug: Option<Spanned<KnownBugDoc>>,
     #[serde(default)]
@@ -202,7 +206,14 @@ pub struct ExpectDoc {
     /// What the client put on the wire: method, path, cookie, bearer, body_keys.
     #[serde(default)]
     pub sent: Option<SValue>,
+    /// The same keys again, checked only under `--strict`: fidelity to the 1.20.11 wire that
+    /// no client relies on (docs/levels.md).
+    #[serde(default)]
+    pub exact: Option<Spanned<Box<ExpectDoc>>>,
 }
+
+/// The values of a scenario's `level:`.
+pub const LEVELS: &[&str] = &["contract", "exact"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

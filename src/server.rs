@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub production: bool,
     /// Not Medusa's behaviour: logout also revokes the customer's bearer tokens (medusajs/medusa#5930 fixed).
     pub revoke_tokens_on_logout: bool,
+    /// Conformant differences from the 1.20.11 wire (`--variation`, src/variation.rs).
+    pub variations: Vec<crate::variation::Variation>,
     /// Medusa's `store_cors` (comma-separated origins); `None`: `server_cors::DEFAULT_STORE_CORS`.
     pub store_cors: Option<String>,
 }
@@ -696,6 +698,10 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 fn router(st: Shared) -> Router {
+    let variations = Arc::new(crate::variation::Variations {
+        on: st.cfg.variations.clone(),
+        jwt_secret: st.jwt_secret.clone(),
+    });
     let routes = Router::new()
         .route("/health", get(health))
         .route(
@@ -727,6 +733,11 @@ fn router(st: Shared) -> Router {
         ))
         .layer(axum::middleware::from_fn(express::body_parser))
         .layer(axum::middleware::from_fn_with_state(st, session_layer))
+        // Conformant variations rewrite what the whole server answers (src/variation.rs).
+        .layer(axum::middleware::from_fn_with_state(
+            variations,
+            crate::variation::layer,
+        ))
 }
 
 /// A running server; dropping it stops it.

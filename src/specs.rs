@@ -3,6 +3,13 @@
 //! and compiled once. Scenarios name a schema by its path under `specs/` without `.json`:
 //! `StoreAuthRes` for `specs/StoreAuthRes.json`, `medusa-v2/Customer` for a pack's folder
 //! `specs/medusa-v2/Customer.json`, so packs may reuse names (`Customer`, `Error`).
+//!
+//! Each schema is compiled twice (docs/levels.md): as written, for `--strict`, and relaxed to
+//! the contract level for the default run. [`relax`] is the one place that decides what the
+//! contract level leaves out: closedness (`additionalProperties: false`,
+//! `unevaluatedProperties: false`: a plugin may add a field) and whatever a schema lists in
+//! its own `x-exact` (keyword paths, e.g. an id's `pattern`). `password_hash: false` and every
+//! `required` stay at both levels.
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
@@ -20,10 +27,19 @@ pub struct Violation {
     pub message: String,
 }
 
+/// A schema compiled at both levels.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The contract level (relaxed): what the default run checks.
+    pub contract: Arc<jsonschema::Validator>,
+    /// The schema as written: checked under `--strict`.
+    pub exact: Arc<jsonschema::Validator>,
+}
+
 /// Compiled schemas by name.
 #[derive(Default)]
 pub struct Specs {
-    validators: BTreeMap<String, Arc<jsonschema::Validator>>,
+    validators: BTreeMap<String, Compiled>,
     pub dir: Option<PathBuf>,
 }
 
@@ -122,6 +138,31 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
+        let relaxed: Vec<(String, PathBuf, Value)> = docs
+            .iter()
+            .map(|(u, f, v)| {
+                let mut v = v.clone();
+                relax(&mut v);
+                (u.clone(), f.clone(), v)
+            })
+            .collect();
+        let mut contract = Specs::validators(&relaxed, dir.as_deref())?;
+        let validators = Specs::validators(&docs, dir.as_deref())?
+            .into_iter()
+            .filter_map(|(name, exact)| {
+                let contract = contract.remove(&name)?;
+                Some((name, Compiled { contract, exact }))
+            })
+            .collect();
+        Ok(Specs { validators, dir })
+    }
+
+    /// Compiles every document against one registry of them, by name.
+    fn validators(
+        docs: &[(String, PathBuf, Value)],
+        dir: Option<&Path>,
+    ) -> Result<BTreeMap<String, Arc<jsonschema::Validator>>, Error> {
+        let mut problems = Vec::new();
         let where_ = dir
             .as_ref()
             .map(|d| d.display().to_string())
@@ -131,9 +172,9 @@ impl Specs {
             .and_then(|b| b.prepare())
             .map_err(|e| Error::invalid(Diagnostic::new(format!("specs in {where_}: {e}"))))?;
         let mut validators = BTreeMap::new();
-        for (uri, path, v) in &docs {
+        for (uri, path, v) in docs {
             let name = schema_name(
-                path.strip_prefix(dir.as_deref().unwrap_or(Path::new("")))
+                path.strip_prefix(dir.unwrap_or(Path::new("")))
                     .unwrap_or(path),
             );
             match jsonschema::options()
@@ -159,14 +200,14 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        Ok(Specs { validators, dir })
+        Ok(validators)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.validators.keys().map(String::as_str)
     }
 
-    pub fn get(&self, name: &str) -> Option<Arc<jsonschema::Validator>> {
+    pub fn get(&self, name: &str) -> Option<Compiled> {
         self.validators.get(name).cloned()
     }
 
@@ -179,6 +220,39 @@ impl Specs {
                 self.names().collect::<Vec<_>>().join(", ")
             ),
         }
+    }
+}
+
+/// Rewrites a schema document to its contract level, in place: drops `additionalProperties:
+/// false` and `unevaluatedProperties: false`, and every keyword path an object lists in
+/// `x-exact` (slash-separated, relative to that object: `pattern`, `properties/groups`).
+pub fn relax(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for k in ["additionalProperties", "unevaluatedProperties"] {
+                if o.get(k) == Some(&Value::Bool(false)) {
+                    o.remove(k);
+                }
+            }
+            if let Some(Value::Array(paths)) = o.remove("x-exact") {
+                for p in paths.iter().filter_map(Value::as_str) {
+                    let mut parts: Vec<&str> = p.split('/').collect();
+                    let last = parts.pop().unwrap_or_default();
+                    let mut at = Some(&mut *o);
+                    for part in parts {
+                        at = at
+                            .and_then(|m| m.get_mut(part))
+                            .and_then(Value::as_object_mut);
+                    }
+                    if let Some(m) = at {
+                        m.remove(last);
+                    }
+                }
+            }
+            o.values_mut().for_each(relax);
+        }
+        Value::Array(a) => a.iter_mut().for_each(relax),
+        _ => {}
     }
 }
 
@@ -234,6 +308,7 @@ mod tests {
             specs
                 .get(name)
                 .unwrap()
+                .exact
                 .is_valid(&serde_json::json!({ key: 1 }))
         };
         assert!(ok("Error", "v1") && !ok("Error", "v2"));

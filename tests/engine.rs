@@ -1230,7 +1230,18 @@ async fn schema_with_mutual_refs() {
     };
     let r = run::run(&plan_with(&yaml("/good"), &specs), &ctx(&server.uri()), 0).await;
     assert_passed(&r);
+    // The default (contract) level drops `additionalProperties: false`: only the wrong type.
     let r = run::run(&plan_with(&yaml("/bad"), &specs), &ctx(&server.uri()), 0).await;
+    assert_check_fails(
+        &r,
+        "check",
+        "schema Res",
+        "does not match schema Res (1 violation)",
+    );
+    // `--strict` checks the schema as written: the extra key too.
+    let mut strict = plan_with(&yaml("/bad"), &specs);
+    strict.strict = true;
+    let r = run::run(&strict, &ctx(&server.uri()), 0).await;
     assert_check_fails(
         &r,
         "check",
@@ -2053,4 +2064,54 @@ fn api_calls_are_checked_against_the_scenarios_api() {
     let s = common::plan_yaml("name: x\napi: medusa-v2-auth\nsteps:\n  - call: login\n");
     assert_eq!(s.api, "medusa-v2-auth");
     assert_eq!(s.steps[0].op.keeps_bearer(), Some("token"));
+}
+
+/// `exact:` expectations run only under `--strict`; `level: exact` scenarios are not applicable
+/// without it (neither passed nor skipped) and run with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn exact_level_runs_only_under_strict() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(200).insert_header("x-proxy", "1"))
+        .mount(&server)
+        .await;
+    let c = ctx(&server.uri());
+    let strict = |yaml: &str| {
+        let mut s = plan_yaml(yaml);
+        s.strict = true;
+        s
+    };
+    let step = "steps:\n  - name: check\n    request: {method: GET, path: /x}\n    expect:\n      status: 200\n      exact:\n        headers: {X-Proxy: {absent: true}}\n";
+    let yaml = format!("name: t\n{step}");
+    assert_passed(&run::run(&plan_yaml(&yaml), &c, 0).await);
+    let r = run::run(&strict(&yaml), &c, 0).await;
+    assert_check_fails(&r, "check", "header x-proxy", "expected absent");
+    // A contract expectation next to it still fails the default run.
+    let sc = plan_yaml(&yaml.replace("status: 200", "status: 201"));
+    assert_eq!(run::run(&sc, &c, 0).await.status, Status::Failed);
+
+    let whole = format!("name: t\nlevel: exact\n{step}");
+    let r = run::run(&plan_yaml(&whole), &c, 0).await;
+    assert_eq!(r.status, Status::NotApplicable, "{}", explain(&r));
+    assert_eq!(
+        r.note.as_deref(),
+        Some("not applicable: exact-wire check: runs under --strict")
+    );
+    assert!(r.steps.is_empty(), "nothing is sent");
+    assert_eq!(
+        run::run(&strict(&whole), &c, 0).await.status,
+        Status::Failed
+    );
+
+    let e = try_plan(&format!("name: t\nlevel: exakt\n{step}"), &Specs::default()).unwrap_err();
+    assert!(
+        e.contains("`level` is `contract` or `exact`") && e.contains("did you mean `exact`?"),
+        "{e}"
+    );
+    let nested = step.replace(
+        "        headers:",
+        "        exact: {status: 200}\n        headers:",
+    );
+    let e = try_plan(&format!("name: t\n{nested}"), &Specs::default()).unwrap_err();
+    assert!(e.contains("`exact:` cannot hold another `exact:`"), "{e}");
 }

@@ -4,6 +4,8 @@
 //! reference server. libtest flags (`--list`, filters, `--exact`, `--test-threads`) work, and
 //! so do the CLI's rules: a selection that leaves nothing to run fails (exit 5), and under `CI`
 //! a scenario skipped for a missing input fails unless `--no-fail-on-skip` is passed.
+//! `--strict` (`cargo test --test scenarios -- --strict`) or `MEDUSA_CONFORM_STRICT=1` also
+//! checks the exact-wire level (docs/levels.md).
 
 use clap::Parser;
 use medusa_conform::error::{Error, Selector};
@@ -19,6 +21,9 @@ struct Args {
     fail_on_skip: bool,
     #[arg(long, overrides_with = "fail_on_skip")]
     no_fail_on_skip: bool,
+    /// Also check exact-wire expectations (docs/levels.md); or MEDUSA_CONFORM_STRICT=1.
+    #[arg(long)]
+    strict: bool,
 }
 
 fn main() {
@@ -30,6 +35,7 @@ fn main() {
     } else {
         medusa_conform::options::fail_on_skip_default(env.get("CI").map(String::as_str))
     };
+    let strict = args.strict || env.get("MEDUSA_CONFORM_STRICT").is_some_and(|v| v == "1");
     let opts = RunOptions {
         target: env.get("MEDUSA_URL").filter(|u| !u.is_empty()).cloned(),
         paths: vec![root.join("scenarios")],
@@ -39,6 +45,7 @@ fn main() {
         seed: env.get("MEDUSA_CONFORM_SEED").and_then(|s| s.parse().ok()),
         env,
         repeat: 1,
+        strict,
         libtest: args.libtest,
         fail_on_skip,
         ..RunOptions::default()
