@@ -32,6 +32,10 @@ pub const FAULTS: &[Fault] = &[
         ..fault("v2-status-401-to-403")
     },
     Fault {
+        response: Some(status_400_to_422),
+        ..fault("v2-status-400-to-422")
+    },
+    Fault {
         response: Some(auth_before_publishable_key),
         ..fault("v2-auth-before-publishable-key")
     },
@@ -130,6 +134,12 @@ fn auth_401_to_400(q: &Req, r: &mut Resp, _: &Ctx) {
 fn status_401_to_403(_: &Req, r: &mut Resp, _: &Ctx) {
     if r.status == StatusCode::UNAUTHORIZED {
         r.status = StatusCode::FORBIDDEN;
+    }
+}
+
+fn status_400_to_422(_: &Req, r: &mut Resp, _: &Ctx) {
+    if r.status == StatusCode::BAD_REQUEST {
+        r.status = StatusCode::UNPROCESSABLE_ENTITY;
     }
 }
 
