@@ -26,7 +26,8 @@ pub struct Context {
     pub publishable_key: Option<String>,
     /// Where the deployment writes reset tokens (JSON lines), for `reset_token` calls.
     pub events: Option<std::path::PathBuf>,
-    /// The API the target speaks; `None`: every scenario's own.
+    /// The API the target speaks (`None`: the default, v1); scenarios of another API are
+    /// not applicable.
     pub api: Option<&'static str>,
 }
 
@@ -551,7 +552,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         ));
         return report;
     }
-    if let Some(api) = ctx.api.filter(|a| *a != sc.api) {
+    if let Some(api) = Some(ctx.api.unwrap_or(crate::api::DEFAULT_API)).filter(|a| *a != sc.api) {
         let why = crate::event::NotApplicable::Mode {
             why: format!(
                 "not applicable: the scenario speaks {}, this run's target {api} (--api)",
