@@ -184,6 +184,9 @@ fn context(url: &str, env: &Arc<HashMap<String, String>>, seed: u64) -> Arc<Cont
         cli_vars: vec![],
         seed,
         driver: None,
+        publishable_key: None,
+        events: None,
+        api: None,
     })
 }
 

@@ -161,6 +161,26 @@ fn new_seed() -> u64 {
     (t.as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(32)) % 1_000_000_000
 }
 
+/// The API this run's target speaks: `--api`, else the embedded server's (v1), else the one
+/// every selected scenario speaks, else (a mix) v1.
+fn run_api(
+    opts: &RunOptions,
+    scenarios: &[Scenario],
+    embedded: bool,
+) -> Result<&'static str, Error> {
+    if let Some(a) = &opts.api {
+        return crate::api::find(a).map(|a| a.name).ok_or_else(|| {
+            let names: Vec<&str> = crate::api::APIS.iter().map(|a| a.name).collect();
+            Error::Usage(format!("--api `{a}`: known APIs are {}", names.join(", ")))
+        });
+    }
+    let first = scenarios.first().map(|s| s.api);
+    Ok(match first {
+        Some(a) if !embedded && scenarios.iter().all(|s| s.api == a) => a,
+        _ => crate::api::DEFAULT_API,
+    })
+}
+
 /// Runs the selection; the whole `run` command.
 pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     let scenarios = prepare(&opts)?;
@@ -228,6 +248,9 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         cli_vars: opts.vars.clone(),
         seed,
         driver: driver.clone(),
+        publishable_key: opts.publishable_key.clone(),
+        events: opts.events.clone(),
+        api: Some(run_api(&opts, &scenarios, server.is_some())?),
     });
     eprintln!(
         "medusa-conform: {} scenario(s) against {target}, seed {seed}",

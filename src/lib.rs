@@ -7,6 +7,7 @@
 //! turns flags and environment into [`options::RunOptions`].
 
 pub mod actor;
+pub mod api;
 pub mod background;
 pub mod bound;
 pub mod capture;

@@ -29,6 +29,18 @@ struct RunArgs {
     /// Base URL of the Medusa server under test (default: the embedded reference server).
     #[arg(long, env = "MEDUSA_URL")]
     target: Option<String>,
+    /// Medusa v2: the publishable API key sent as x-publishable-api-key on /store routes
+    /// (scenarios that need it are skipped, with the reason, without it).
+    #[arg(long, env = "MEDUSA_V2_PUBLISHABLE_KEY")]
+    publishable_key: Option<String>,
+    /// Medusa v2: the JSON-lines file the deployment's notification subscriber writes
+    /// password-reset tokens to (reset scenarios are skipped, with the reason, without it).
+    #[arg(long, env = "MEDUSA_V2_EVENTS")]
+    events: Option<PathBuf>,
+    /// The API the target speaks (medusa-v1-store-auth, medusa-v2-auth); scenarios of another
+    /// API are not applicable. Default: the API of the selected scenarios (v1 when mixed).
+    #[arg(long)]
+    api: Option<String>,
     /// Directory holding the JSON Schemas (the built-in specs when it does not exist).
     #[arg(long, default_value = "specs")]
     specs: PathBuf,
@@ -318,6 +330,9 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         libtest: libtest_mimic::Arguments { filter, ..libtest },
         fail_on_skip: fail_on_skip(a.fail_on_skip, a.no_fail_on_skip),
         driver,
+        publishable_key: a.publishable_key.filter(|k| !k.is_empty()),
+        events: a.events,
+        api: a.api,
     })
 }
 

@@ -25,6 +25,12 @@ pub enum Op {
     GetToken(TValue),
     DeleteSession,
     Register(TValue),
+    /// A `call:` of the scenario's API table (src/api/).
+    Api {
+        api: &'static crate::api::Api,
+        op: &'static crate::api::ApiOp,
+        args: TValue,
+    },
     Request {
         method: String,
         path: TValue,
@@ -47,6 +53,8 @@ pub struct Prepared {
     pub secrets: Vec<String>,
     /// The client call's arguments (driver mode): the evaluated map, as given.
     pub client_args: Option<Value>,
+    /// A bearer the operation itself carries (an API call's token argument).
+    pub bearer: Option<String>,
 }
 
 /// Percent-encodes what a single path segment cannot hold; keeps `@` and `+` as browsers do.
@@ -111,8 +119,21 @@ fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), Stri
 }
 
 impl Op {
-    pub fn is_get_token(&self) -> bool {
-        matches!(self, Op::GetToken(_))
+    /// The JSON field of a 2xx response that becomes the actor's bearer token.
+    pub fn keeps_bearer(&self) -> Option<&'static str> {
+        match self {
+            Op::GetToken(_) => Some("access_token"),
+            Op::Api { op, .. } => op.keep_bearer,
+            _ => None,
+        }
+    }
+
+    /// The API table entry, for `call:` steps.
+    pub fn api_op(&self) -> Option<&'static crate::api::ApiOp> {
+        match self {
+            Op::Api { op, .. } => Some(op),
+            _ => None,
+        }
     }
 
     /// The driver protocol's name for this operation (`None`: a raw request).
@@ -124,7 +145,7 @@ impl Op {
             Op::GetToken(_) => "get_token",
             Op::DeleteSession => "delete_session",
             Op::Register(_) => "register",
-            Op::Request { .. } => return None,
+            Op::Request { .. } | Op::Api { .. } => return None,
         })
     }
 
@@ -138,8 +159,10 @@ impl Op {
             body: None,
             secrets: vec![],
             client_args: None,
+            bearer: None,
         };
         match self {
+            Op::Api { api, op, args } => api_call(api, op, args, scope, &mut p)?,
             Op::Authenticate(b) => {
                 p.method = "POST".into();
                 p.path = "/store/auth".into();
@@ -217,6 +240,64 @@ impl Op {
         }
         Ok(p)
     }
+}
+
+/// Builds an API table call: placeholders from the arguments (else the API's defaults), the
+/// token argument as the bearer, the rest as the JSON body or, without one, the query.
+fn api_call(
+    api: &crate::api::Api,
+    op: &crate::api::ApiOp,
+    args: &TValue,
+    scope: &mut Scope,
+    p: &mut Prepared,
+) -> Result<(), String> {
+    use crate::api::{Body, Cred};
+    let v = args.eval_noting(scope, &mut p.secrets)?;
+    let mut rest = match v {
+        Value::Null => serde_json::Map::new(),
+        Value::Object(m) => m,
+        other => return Err(format!("`{}` takes a map, got {other}", op.name)),
+    };
+    p.client_args = Some(Value::Object(rest.clone()));
+    p.method = op.method.to_string();
+    let mut path = op.path.to_string();
+    for ph in op.placeholders() {
+        let val = match rest.remove(ph) {
+            Some(Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => api
+                .default_of(ph)
+                .ok_or_else(|| format!("`{}` needs `{ph}`", op.name))?
+                .to_string(),
+        };
+        path = path.replace(&format!("{{{ph}}}"), &encode_segment(&val));
+    }
+    p.path = path;
+    if let Cred::Arg(name) = op.cred
+        && let Some(t) = rest.remove(name)
+    {
+        p.bearer = Some(match t {
+            Value::String(s) => s,
+            other => other.to_string(),
+        });
+    }
+    match op.body {
+        Body::Json => {
+            p.headers
+                .push(("content-type".into(), "application/json".into()));
+            p.body = Some(serde_json::to_vec(&Value::Object(rest)).map_err(|e| e.to_string())?);
+        }
+        Body::None => {
+            for (k, v) in rest {
+                let v = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                p.query.push((k, v));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -35,6 +35,14 @@ pub struct RunOptions {
     pub fail_on_skip: bool,
     /// Driver mode: run client operations through this driver process (`--driver`, `--client`).
     pub driver: Option<crate::driver::DriverSpec>,
+    /// Medusa v2: the publishable API key API calls send on `/store` routes (`--publishable-key`).
+    pub publishable_key: Option<String>,
+    /// Medusa v2: the JSON-lines file the deployment writes reset tokens to (`--events`).
+    pub events: Option<PathBuf>,
+    /// The API the target speaks (`--api`); scenarios of another API are not applicable.
+    /// `None`: the one API every selected scenario speaks, else (a mix) `medusa-v1-store-auth`;
+    /// always v1 against the embedded reference server.
+    pub api: Option<String>,
 }
 
 /// `--fail-on-skip`'s default, decided by whoever reads the environment (the CLI, the cargo

@@ -22,7 +22,7 @@ pub const DEFAULT_ACTOR: &str = "default";
 
 /// Variables every scenario has: the target's base URL and whether it is https (production
 /// Medusa deployments are served over https and then send `Secure` cookies).
-pub const BUILTIN_VARS: &[&str] = &["target_url", "target_https"];
+pub const BUILTIN_VARS: &[&str] = &["target_url", "target_https", "publishable_key"];
 
 #[derive(Debug, Clone)]
 pub struct KnownBug {
@@ -48,6 +48,8 @@ pub enum Level {
 #[derive(Debug)]
 pub struct Scenario {
     pub name: String,
+    /// The API the scenario speaks (`api:`, src/api/).
+    pub api: &'static str,
     /// `Exact`: the whole scenario is about wire fidelity and runs only under `--strict`.
     pub level: Level,
     /// `--strict`: check the exact level too (set by `harness::prepare` from the options).
@@ -197,6 +199,8 @@ struct Planner<'a> {
     specs: &'a Specs,
     problems: Vec<Diagnostic>,
     defined: HashSet<String>,
+    /// The API the scenario speaks (`api:`), whose table `call:` steps use.
+    api: &'static crate::api::Api,
 }
 
 fn suggest(word: &str, options: &[&str]) -> Option<String> {
@@ -306,6 +310,37 @@ impl Planner<'_> {
         if d.request.is_some() {
             present.push("request");
         }
+        if d.call.is_some() {
+            present.push("call");
+        } else if let Some(w) = &d.args {
+            self.err(
+                self.span(w),
+                "`with:` gives the arguments of a `call:`, and this step has none",
+                Some(format!(
+                    "add `call: NAME`; {} offers: {}",
+                    self.api.name,
+                    self.api.op_names().join(", ")
+                )),
+            );
+        }
+        // The v1 step keys belong to the v1 API.
+        if self.api.name != crate::api::DEFAULT_API
+            && let Some(k) = present.iter().find(|k| **k != "request" && **k != "call")
+        {
+            self.err(
+                span.clone(),
+                format!(
+                    "`{k}` is a {} operation; this scenario speaks {}",
+                    crate::api::DEFAULT_API,
+                    self.api.name
+                ),
+                Some(format!(
+                    "use `call:` with one of: {}",
+                    self.api.op_names().join(", ")
+                )),
+            );
+            return None;
+        }
         if present.len() != 1 {
             let msg = if present.is_empty() {
                 format!("{phase} step {} has no operation", index + 1)
@@ -322,13 +357,61 @@ impl Planner<'_> {
                 msg,
                 Some(format!(
                     "use exactly one of: {}",
-                    &STEP_KEYS[2..9].join(", ")
+                    &STEP_KEYS[2..10].join(", ")
                 )),
             );
             return None;
         }
         let op_name = present[0];
-        let op = if let Some(r) = &d.request {
+        let op = if let Some(c) = &d.call {
+            let Some(api_op) = self.api.op(&c.value) else {
+                let names = self.api.op_names();
+                self.err(
+                    self.span(c),
+                    format!("{} has no operation `{}`", self.api.name, c.value),
+                    suggest(&c.value, &names)
+                        .or_else(|| Some(format!("its operations: {}", names.join(", ")))),
+                );
+                return None;
+            };
+            if let Some(w) = &d.args {
+                match &w.value {
+                    Value::Null => {}
+                    Value::Object(m) => {
+                        if let Some(allowed) = api_op.args {
+                            let mut ok: Vec<&str> = allowed.to_vec();
+                            ok.extend(api_op.placeholders());
+                            if let crate::api::Cred::Arg(a) = api_op.cred {
+                                ok.push(a);
+                            }
+                            for k in m.keys().filter(|k| !ok.contains(&k.as_str())) {
+                                self.err(
+                                    self.span(w),
+                                    format!("`{}` has no argument `{k}`", api_op.name),
+                                    suggest(k, &ok)
+                                        .or_else(|| Some(format!("it takes: {}", ok.join(", ")))),
+                                );
+                            }
+                        }
+                    }
+                    _ => self.err(
+                        self.span(w),
+                        format!("`with:` takes a map (the arguments of `{}`)", api_op.name),
+                        None,
+                    ),
+                }
+            }
+            let args = d
+                .args
+                .as_ref()
+                .map(|w| self.tvalue(w))
+                .unwrap_or(TValue::Const(Value::Null));
+            Op::Api {
+                api: self.api,
+                op: api_op,
+                args,
+            }
+        } else if let Some(r) = &d.request {
             let rs = self.span(r);
             let r = &r.value;
             let method = r.method.value.to_ascii_uppercase();
@@ -405,7 +488,10 @@ impl Planner<'_> {
                 }
             }
         };
+        use crate::api::Cred;
+        let cred = op.api_op().map(|o| o.cred);
         let bearer = match &d.bearer {
+            None if matches!(cred, Some(Cred::None | Cred::Cookie | Cred::Arg(_))) => Bearer::None,
             None => Bearer::Session,
             Some(b) => match &b.value {
                 Value::Bool(false) | Value::Null => Bearer::None,
@@ -437,6 +523,7 @@ impl Planner<'_> {
             .name
             .as_ref()
             .map(|n| n.value.clone())
+            .or_else(|| d.call.as_ref().map(|c| c.value.clone()))
             .unwrap_or_else(|| op_name.to_string());
         Some(Step {
             name,
@@ -447,7 +534,10 @@ impl Planner<'_> {
                 .map(|a| a.value.clone())
                 .unwrap_or_else(|| DEFAULT_ACTOR.into()),
             op,
-            send_cookies: d.cookies.as_ref().map(|c| c.value).unwrap_or(true),
+            send_cookies: d.cookies.as_ref().map(|c| c.value).unwrap_or(!matches!(
+                cred,
+                Some(Cred::None | Cred::Bearer | Cred::Arg(_))
+            )),
             bearer,
             headers: self.map(&d.headers),
             retry,
@@ -846,7 +936,22 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             .cloned()
             .chain(BUILTIN_VARS.iter().map(|s| s.to_string()))
             .collect(),
+        api: crate::api::find(crate::api::DEFAULT_API).expect("the default API is built in"),
     };
+    if let Some(a) = &d.api {
+        match crate::api::find(&a.value) {
+            Some(api) => p.api = api,
+            None => {
+                let names: Vec<&str> = crate::api::APIS.iter().map(|a| a.name).collect();
+                p.err(
+                    p.span(a),
+                    format!("unknown API `{}`", a.value),
+                    suggest(&a.value, &names)
+                        .or_else(|| Some(format!("known APIs: {}", names.join(", ")))),
+                );
+            }
+        }
+    }
     let secrets: HashSet<String> = d.secrets.iter().map(|s| s.value.clone()).collect();
     let mut vars = Vec::new();
     for (k, v) in &d.vars.0 {
@@ -940,6 +1045,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
         return Err(p.problems);
     }
     Ok(Scenario {
+        api: p.api.name,
         name: l.name.clone(),
         level,
         strict: false,

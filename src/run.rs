@@ -22,6 +22,13 @@ pub struct Context {
     pub seed: u64,
     /// Driver mode: client operations go through this driver instead of direct HTTP.
     pub driver: Option<Arc<crate::driver::Driver>>,
+    /// Sent as `x-publishable-api-key` by API calls to Medusa v2 `/store` routes.
+    pub publishable_key: Option<String>,
+    /// Where the deployment writes reset tokens (JSON lines), for `reset_token` calls.
+    pub events: Option<std::path::PathBuf>,
+    /// The API the target speaks (`None`: the default, v1); scenarios of another API are
+    /// not applicable.
+    pub api: Option<&'static str>,
 }
 
 /// Report bodies are cut to this many bytes (the full body is never kept in a report).
@@ -75,6 +82,8 @@ struct RunState<'a> {
     redactor: Redactor,
     /// The scenario's name and repetition (driver actor ids).
     run_id: (String, u32),
+    /// Reset tokens already handed out by `reset_token` calls in this scenario.
+    reset_tokens: Vec<String>,
 }
 
 impl RunState<'_> {
@@ -127,11 +136,23 @@ async fn exec(
         Err(e) => return error(rep, format!("cannot build the request: {e}"), st),
     };
     prepared.secrets.iter().for_each(|s| st.redactor.add(s));
+    if let Some(t) = &prepared.bearer {
+        st.redactor.add(t);
+    }
+    let api_op = step.op.api_op();
+    if api_op.is_some_and(|o| o.local == Some(crate::api::Local::ResetToken)) {
+        return reset_token_step(step, rep, &prepared, ctx, st, started, strict).await;
+    }
     let url = match url_for(&ctx.target, &prepared.path, &prepared.query) {
         Ok(u) => u,
         Err(e) => return error(rep, e, st),
     };
     let mut headers = prepared.headers.clone();
+    if api_op.is_some_and(|o| o.publishable_key)
+        && let Some(pk) = &ctx.publishable_key
+    {
+        headers.push(("x-publishable-api-key".into(), pk.clone()));
+    }
     for (k, t) in &step.headers {
         match t.eval(&mut st.scope) {
             Ok(v) => {
@@ -154,6 +175,7 @@ async fn exec(
         headers.push(("cookie".into(), c));
     }
     let token = match &step.bearer {
+        _ if prepared.bearer.is_some() => prepared.bearer.clone(),
         Bearer::Session => actor.token.clone(),
         Bearer::None => None,
         Bearer::Given(t) => match t.eval(&mut st.scope) {
@@ -255,11 +277,11 @@ async fn exec(
         }
         actor.store(&set_cookies, &url);
         let json = crate::expect::body_json(&resp);
-        if step.op.is_get_token()
-            && resp.status == 200
+        if let Some(field) = step.op.keeps_bearer()
+            && (200..300).contains(&resp.status)
             && let Some(t) = json
                 .as_ref()
-                .and_then(|j| j.get("access_token"))
+                .and_then(|j| j.get(field))
                 .and_then(Value::as_str)
         {
             st.redactor.add(t);
@@ -330,6 +352,132 @@ async fn exec(
         rep.duration_ms = started.elapsed().as_millis() as u64;
         return rep;
     }
+}
+
+/// `reset_token`: the newest token for the e-mail that this scenario has not been handed yet,
+/// from the events file the deployment's notification subscriber writes (one JSON object a line,
+/// `{"name":"auth.password_reset","data":{"entity_id","actor_type","token"}}`). The event is
+/// emitted after the 201 is sent, so the file is polled for a few seconds. Answered as
+/// `200 {"token": …}` (404 when none arrives) so expectations and captures work as for HTTP.
+async fn reset_token_step(
+    step: &Step,
+    mut rep: StepReport,
+    prepared: &crate::operation::Prepared,
+    ctx: &Context,
+    st: &mut RunState<'_>,
+    started: Instant,
+    strict: bool,
+) -> StepReport {
+    let args = prepared.client_args.clone().unwrap_or(Value::Null);
+    let email = args
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let actor_type = args
+        .get("actor_type")
+        .and_then(Value::as_str)
+        .unwrap_or("customer")
+        .to_string();
+    let path = ctx.events.clone().unwrap_or_default();
+    let deadline = Instant::now() + step.timeout.min(std::time::Duration::from_secs(5));
+    let found = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let newest = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| {
+                e["data"]["entity_id"].as_str() == Some(email.as_str())
+                    && e["data"]["actor_type"].as_str().unwrap_or("customer") == actor_type
+            })
+            .filter_map(|e| e["data"]["token"].as_str().map(str::to_string))
+            .rfind(|t| !st.reset_tokens.contains(t));
+        if newest.is_some() || Instant::now() >= deadline {
+            break newest;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let (status, body) = match &found {
+        Some(t) => {
+            st.redactor.add(t);
+            st.reset_tokens.push(t.to_string());
+            (200, serde_json::json!({ "token": t }))
+        }
+        None => (
+            404,
+            serde_json::json!({ "message": "no new reset token for this e-mail" }),
+        ),
+    };
+    let resp = crate::http::Response {
+        status,
+        reason: if status == 200 { "OK" } else { "Not Found" }.into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+        truncated: false,
+        elapsed: started.elapsed(),
+        sent: None,
+    };
+    rep.request = Some(RequestRecord {
+        method: "READ".into(),
+        url: format!(
+            "file://{} (reset token for {})",
+            path.display(),
+            st.redactor.text(&email)
+        ),
+        headers: vec![],
+        body: None,
+    });
+    let json = crate::expect::body_json(&resp);
+    let mut failures = Vec::new();
+    for e in step.expects.iter().filter(|e| strict || !e.exact) {
+        if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, strict) {
+            failures.push((e.span.clone(), f));
+        }
+    }
+    if failures.is_empty() {
+        for c in &step.captures {
+            let actor = st.actors.entry(step.actor.clone()).or_default();
+            match crate::capture::take(c, &resp, json.as_ref(), actor) {
+                Ok(v) => {
+                    st.secret(&v);
+                    st.scope.vars.insert(c.name.clone(), v);
+                }
+                Err(m) => failures.push((
+                    c.span.clone(),
+                    crate::expect::Failure {
+                        check: format!("capture {}", c.name),
+                        message: m,
+                        diff: vec![],
+                        violations: vec![],
+                    },
+                )),
+            }
+        }
+    }
+    rep.response = Some(ResponseRecord {
+        status: resp.status,
+        reason: resp.reason.clone(),
+        headers: resp.headers.clone(),
+        body: st.redactor.text(&resp.text()),
+        truncated: false,
+    });
+    rep.failures = failures
+        .into_iter()
+        .map(|(span, f)| CheckFailure {
+            check: f.check,
+            position: span.position(),
+            message: st.redactor.text(&f.message),
+            diff: f.diff.iter().map(|d| st.redactor.text(d)).collect(),
+            violations: f.violations,
+            span: Some(span),
+        })
+        .collect();
+    if !rep.failures.is_empty() {
+        rep.status = StepStatus::Failed;
+    }
+    rep.attempts = 1;
+    rep.duration_ms = started.elapsed().as_millis() as u64;
+    rep
 }
 
 fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, String> {
@@ -404,6 +552,33 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         ));
         return report;
     }
+    if let Some(api) = Some(ctx.api.unwrap_or(crate::api::DEFAULT_API)).filter(|a| *a != sc.api) {
+        let why = crate::event::NotApplicable::Mode {
+            why: format!(
+                "not applicable: the scenario speaks {}, this run's target {api} (--api)",
+                sc.api
+            ),
+        };
+        report.status = Status::NotApplicable;
+        report.note = Some(why.to_string());
+        report.not_applicable = Some(why);
+        return report;
+    }
+    let unmet = sc
+        .setup
+        .iter()
+        .chain(&sc.steps)
+        .chain(&sc.teardown)
+        .filter_map(|s| s.op.api_op()?.needs())
+        .find(|n| match n {
+            crate::api::Needs::PublishableKey => ctx.publishable_key.is_none(),
+            crate::api::Needs::Events => ctx.events.is_none(),
+        });
+    if let Some(n) = unmet {
+        report.status = Status::Skipped;
+        report.note = Some(n.reason().to_string());
+        return report;
+    }
     if let Some(scheme) = sc
         .requires_scheme
         .as_ref()
@@ -436,7 +611,12 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         actors: HashMap::new(),
         redactor: Redactor::default(),
         run_id: (sc.name.clone(), iteration),
+        reset_tokens: Vec::new(),
     };
+    st.scope.vars.insert(
+        "publishable_key".into(),
+        Val::plain(Value::from(ctx.publishable_key.clone().unwrap_or_default())),
+    );
     st.scope.vars.insert(
         "target_url".into(),
         Val::plain(Value::from(ctx.target.as_str())),

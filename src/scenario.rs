@@ -51,6 +51,9 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SValue>, D::Error> 
 #[serde(deny_unknown_fields)]
 pub struct ScenarioDoc {
     pub name: Spanned<String>,
+    /// The API pack the steps speak (src/api/); default `medusa-v1-store-auth`.
+    #[serde(default)]
+    pub api: Option<Spanned<String>>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
@@ -135,6 +138,11 @@ pub struct StepDoc {
     pub register: Option<SValue>,
     #[serde(default)]
     pub request: Option<Spanned<RequestDoc>>,
+    /// An operation of the scenario's API table (src/api/), by name; arguments in `with:`.
+    #[serde(default)]
+    pub call: Option<Spanned<String>>,
+    #[serde(default, rename = "with")]
+    pub args: Option<SValue>,
     #[serde(default)]
     pub cookies: Option<Spanned<bool>>,
     #[serde(default, deserialize_with = "present")]
@@ -232,6 +240,8 @@ pub const STEP_KEYS: &[&str] = &[
     "delete_session",
     "register",
     "request",
+    "call",
+    "with",
     "cookies",
     "bearer",
     "headers",

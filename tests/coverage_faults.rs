@@ -626,6 +626,9 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
                     cli_vars: vec![],
                     seed: base_seed.wrapping_add(runs * 7919),
                     driver: None,
+                    publishable_key: None,
+                    events: None,
+                    api: None,
                 });
                 harness::run_all(scenarios.clone(), ctx, 1).await.remove(0)
             });

@@ -2043,6 +2043,45 @@ async fn a_huge_response_renders_a_bounded_failure_in_every_report() {
     );
 }
 
+#[test]
+fn api_calls_are_checked_against_the_scenarios_api() {
+    let e = common::try_plan(
+        r#"
+        name: x
+        api: medusa-v2-auth
+        steps:
+          - call: logn
+            with: {email: a@b.c}
+        "#,
+        &Specs::default(),
+    )
+    .unwrap_err();
+    assert!(e.contains("medusa-v2-auth has no operation `logn`"), "{e}");
+    assert!(e.contains("did you mean `login`?"), "{e}");
+    assert!(e.contains(":4:"), "{e}");
+    let e = common::try_plan(
+        "name: x\napi: medusa-v2-auth\nsteps:\n  - get_token: {}\n",
+        &Specs::default(),
+    )
+    .unwrap_err();
+    assert!(e.contains("is a medusa-v1-store-auth operation"), "{e}");
+    let e = common::try_plan(
+        "name: x\napi: medusa-v2-auth\nsteps:\n  - call: me\n    with: {feilds: id}\n",
+        &Specs::default(),
+    )
+    .unwrap_err();
+    assert!(e.contains("`me` has no argument `feilds`"), "{e}");
+    let e = common::try_plan(
+        "name: x\napi: medusa-v3\nsteps:\n  - call: me\n",
+        &Specs::default(),
+    )
+    .unwrap_err();
+    assert!(e.contains("unknown API `medusa-v3`"), "{e}");
+    let s = common::plan_yaml("name: x\napi: medusa-v2-auth\nsteps:\n  - call: login\n");
+    assert_eq!(s.api, "medusa-v2-auth");
+    assert_eq!(s.steps[0].op.keeps_bearer(), Some("token"));
+}
+
 /// `exact:` expectations run only under `--strict`; `level: exact` scenarios are not applicable
 /// without it (neither passed nor skipped) and run with it.
 #[tokio::test(flavor = "multi_thread")]

@@ -44,6 +44,9 @@ async fn run_against(revoke: bool, strict: bool) -> Vec<medusa_conform::event::S
         cli_vars: vec![],
         seed: 7,
         driver: None,
+        publishable_key: None,
+        events: None,
+        api: None,
     });
     medusa_conform::harness::run_all(scenarios, ctx, 4).await
 }

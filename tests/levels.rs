@@ -207,6 +207,9 @@ fn conformant_variations_pass_the_default_run_and_fail_strict() {
                 cli_vars: vec![],
                 seed: base_seed.wrapping_mul(1000).wrapping_add(seed),
                 driver: None,
+                publishable_key: None,
+                events: None,
+                api: None,
             });
             harness::run_all(suites[usize::from(strict)].clone(), ctx, 16).await
         })

@@ -14,6 +14,9 @@ pub fn step_reason(d: &StepDoc) -> Option<&'static str> {
     if d.request.is_some() {
         return Some("a raw `request:` (a client sends only its own calls)");
     }
+    if d.call.is_some() {
+        return Some("an API-table `call:` (no driver speaks an API pack yet)");
+    }
     if let Some(b) = &d.bearer {
         return Some(match b.value {
             Value::Bool(false) | Value::Null => {

@@ -64,6 +64,9 @@ pub fn ctx_env(uri: &str, env: HashMap<String, String>) -> run::Context {
         cli_vars: vec![],
         seed: SEED,
         driver: None,
+        publishable_key: None,
+        events: None,
+        api: None,
     }
 }
 

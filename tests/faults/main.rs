@@ -15,6 +15,7 @@
 
 mod proxy;
 mod table;
+mod table_v2;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use medusa_conform::event::{ScenarioReport, Status, StepStatus};
@@ -31,6 +32,7 @@ fn main() {
     let args = Arguments::from_args();
     let trials = vec![
         Trial::test("fault_matrix", fault_matrix),
+        Trial::test("fault_matrix_v2", fault_matrix_v2),
         Trial::test("judge::a_transport_error_is_not_a_catch", || {
             judge_case(JudgeCase::TransportOnly)
         }),
@@ -191,7 +193,55 @@ fn judge(m: &Matrix) -> (Vec<String>, Vec<String>) {
     (problems, lines)
 }
 
+/// Which suite runs against which target, through which table of faults.
+struct Suite {
+    scenarios: &'static str,
+    faults: &'static [proxy::Fault],
+    /// The variable naming the upstream; v1 falls back to the embedded reference server.
+    upstream_var: &'static str,
+    secret_var: &'static str,
+    publishable_key_var: Option<&'static str>,
+    events_var: Option<&'static str>,
+    api: &'static str,
+    concurrency: usize,
+}
+
 fn fault_matrix() -> Result<(), Failed> {
+    matrix(&Suite {
+        scenarios: "scenarios/store-auth",
+        faults: FAULTS,
+        upstream_var: "MEDUSA_URL",
+        secret_var: "MEDUSA_JWT_SECRET",
+        publishable_key_var: None,
+        events_var: None,
+        api: medusa_conform::api::DEFAULT_API,
+        concurrency: 16,
+    })
+}
+
+/// The v2 pack (bugs included) in front of the real Medusa 2.21 at `MEDUSA_V2_URL`, which
+/// `.ci/run` provisions; without it there is nothing to inject into and the trial says so.
+fn fault_matrix_v2() -> Result<(), Failed> {
+    if std::env::var("MEDUSA_V2_URL").map_or(true, |u| u.is_empty()) {
+        println!(
+            "fault matrix v2: MEDUSA_V2_URL unset, not run (tests/targets/medusa-v2/up provisions one)"
+        );
+        return Ok(());
+    }
+    matrix(&Suite {
+        scenarios: "scenarios/medusa-v2",
+        faults: table_v2::FAULTS,
+        upstream_var: "MEDUSA_V2_URL",
+        secret_var: "MEDUSA_V2_JWT_SECRET",
+        publishable_key_var: Some("MEDUSA_V2_PUBLISHABLE_KEY"),
+        events_var: Some("MEDUSA_V2_EVENTS"),
+        api: "medusa-v2-auth",
+        // Each sign-up hashes a password (scrypt) on the server: more at once only queues.
+        concurrency: 8,
+    })
+}
+
+fn matrix(suite: &Suite) -> Result<(), Failed> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut env: HashMap<String, String> = std::env::vars().collect();
     let ci = medusa_conform::options::fail_on_skip_default(env.get("CI").map(String::as_str));
@@ -201,7 +251,7 @@ fn fault_matrix() -> Result<(), Failed> {
         .build()
         .map_err(|e| e.to_string())?;
     let mut _server = None;
-    let upstream = match env.get("MEDUSA_URL").filter(|u| !u.is_empty()) {
+    let upstream = match env.get(suite.upstream_var).filter(|u| !u.is_empty()) {
         Some(u) => u.clone(),
         None => {
             let s = rt
@@ -214,11 +264,18 @@ fn fault_matrix() -> Result<(), Failed> {
         }
     };
     let upstream_url = url::Url::parse(&upstream).map_err(|e| e.to_string())?;
-    let secret = env.get("MEDUSA_JWT_SECRET").cloned();
+    let secret = env.get(suite.secret_var).cloned();
+    let var = |v: Option<&str>| {
+        v.and_then(|v| env.get(v))
+            .filter(|s| !s.is_empty())
+            .cloned()
+    };
+    let publishable_key = var(suite.publishable_key_var);
+    let events = var(suite.events_var).map(PathBuf::from);
     // Contract faults run the default suite, exact faults the `--strict` one.
     let plan = |strict: bool| {
         let opts = RunOptions {
-            paths: vec![root.join("scenarios/store-auth")],
+            paths: vec![root.join(suite.scenarios)],
             specs_dir: root.join("specs"),
             strict,
             ..Default::default()
@@ -235,8 +292,9 @@ fn fault_matrix() -> Result<(), Failed> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    let (api, concurrency) = (suite.api, suite.concurrency);
     let run = |n: u64, fault: Option<&'static proxy::Fault>| {
-        let suite = match fault.map(|f| f.level) {
+        let planned = match fault.map(|f| f.level) {
             Some(Level::Contract) => default_suite.clone(),
             _ => strict_suite.clone(),
         };
@@ -251,8 +309,11 @@ fn fault_matrix() -> Result<(), Failed> {
                 cli_vars: vec![],
                 seed: base_seed.wrapping_add(n * 7919),
                 driver: None,
+                publishable_key: publishable_key.clone(),
+                events: events.clone(),
+                api: Some(api),
             });
-            let reports = harness::run_all(suite, ctx, 16).await;
+            let reports = harness::run_all(planned, ctx, concurrency).await;
             let errors = proxy.errors.lock().map(|e| e.clone()).unwrap_or_default();
             Ok::<_, String>((reports, errors))
         })
@@ -270,7 +331,7 @@ fn fault_matrix() -> Result<(), Failed> {
         skipped: vec![],
         ci,
     };
-    for (i, fault) in FAULTS.iter().enumerate() {
+    for (i, fault) in suite.faults.iter().enumerate() {
         if fault.needs_secret && secret.is_none() {
             m.skipped.push(fault.name);
             continue;

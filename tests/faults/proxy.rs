@@ -29,6 +29,8 @@ pub struct Req {
     pub path: String,
     /// The path as sent (case kept).
     pub raw_path: String,
+    /// Forward the path without its query string.
+    pub drop_query: bool,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -272,6 +274,7 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
         method: parts.method.clone(),
         path: parts.uri.path().to_ascii_lowercase(),
         raw_path: parts.uri.path().to_string(),
+        drop_query: false,
         headers: parts.headers.clone(),
         body,
     };
@@ -282,6 +285,11 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
     {
         return into_response(answer);
     }
+    let path_q = if req.drop_query {
+        parts.uri.path().to_string()
+    } else {
+        path_q
+    };
     let mut resp = match p
         .send(&req.method, &path_q, &req.headers, req.body.clone())
         .await

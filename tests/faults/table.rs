@@ -445,7 +445,7 @@ fn failed_login_logs_out(q: &Req, r: &Resp) -> Option<Also> {
     })
 }
 
-fn bearer_token(q: &Req) -> Option<String> {
+pub fn bearer_token(q: &Req) -> Option<String> {
     q.headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -453,7 +453,7 @@ fn bearer_token(q: &Req) -> Option<String> {
         .map(str::to_string)
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -461,7 +461,7 @@ fn now() -> i64 {
 }
 
 /// Replaces the bearer token with `edit`ed claims re-signed with the server's secret.
-fn resign_bearer(
+pub fn resign_bearer(
     q: &mut Req,
     ctx: &Ctx,
     tok: &str,
@@ -474,7 +474,7 @@ fn resign_bearer(
     }
 }
 
-fn verifies(ctx: &Ctx, tok: &str, now: i64) -> bool {
+pub fn verifies(ctx: &Ctx, tok: &str, now: i64) -> bool {
     ctx.secret
         .as_ref()
         .is_some_and(|s| medusa_conform::jwt::verify(tok, s.as_bytes(), now).is_ok())
@@ -516,7 +516,7 @@ fn token_extra_claim(_: &Req, r: &mut Resp, ctx: &Ctx) {
 }
 
 /// Re-signs the `access_token` of a token response with edited claims.
-fn edit_token(r: &mut Resp, ctx: &Ctx, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) {
+pub fn edit_token(r: &mut Resp, ctx: &Ctx, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) {
     let Some(j) = r.json.as_mut() else { return };
     let Some(t) = j.get("access_token").and_then(Value::as_str) else {
         return;

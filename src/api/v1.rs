@@ -1,0 +1,81 @@
+//! Medusa v1 store auth (`medusa.auth` in medusa-js), also reachable as the step keys
+//! `authenticate:`, `get_session:`, `exists:`, `get_token:`, `delete_session:`, `register:`
+//! (src/operation.rs), which v1 scenarios use; this table lets them be `call:`ed too.
+
+use super::{Api, ApiOp, Body, Cred};
+
+const fn op(
+    name: &'static str,
+    doc: &'static str,
+    method: &'static str,
+    path: &'static str,
+    body: Body,
+) -> ApiOp {
+    ApiOp {
+        name,
+        doc,
+        method,
+        path,
+        body,
+        cred: Cred::Actor,
+        publishable_key: false,
+        keep_bearer: None,
+        local: None,
+        args: None,
+    }
+}
+
+pub static API: Api = Api {
+    name: super::DEFAULT_API,
+    defaults: &[],
+    ops: &[
+        op(
+            "authenticate",
+            "auth.authenticate: cookie session",
+            "POST",
+            "/store/auth",
+            Body::Json,
+        ),
+        op(
+            "get_session",
+            "auth.getSession",
+            "GET",
+            "/store/auth",
+            Body::None,
+        ),
+        ApiOp {
+            args: Some(&["email"]),
+            ..op(
+                "exists",
+                "auth.exists(email)",
+                "GET",
+                "/store/auth/{email}",
+                Body::None,
+            )
+        },
+        ApiOp {
+            keep_bearer: Some("access_token"),
+            ..op(
+                "get_token",
+                "auth.getToken: JWT bearer",
+                "POST",
+                "/store/auth/token",
+                Body::Json,
+            )
+        },
+        op(
+            "delete_session",
+            "auth.deleteSession",
+            "DELETE",
+            "/store/auth",
+            Body::None,
+        ),
+        op(
+            "register",
+            "customers.create",
+            "POST",
+            "/store/customers",
+            Body::Json,
+        ),
+    ],
+};
