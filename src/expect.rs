@@ -192,6 +192,11 @@ pub fn check(
         }
         Check::Jwt(j) => check_jwt(j, json, scope),
         Check::Sent(fields) => check_sent(fields, r, scope),
+        Check::Outcome(p) => {
+            let actual = Value::from(if r.rejected() { "rejected" } else { "resolved" });
+            p.check(Some(&actual), scope)
+                .map_err(|m| mismatch("outcome".to_string(), m))
+        }
     }
 }
 

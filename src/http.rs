@@ -46,6 +46,8 @@ pub struct Response {
     pub elapsed: Duration,
     /// What the client put on the wire for this call (`sent:` expectations).
     pub sent: Option<Sent>,
+    /// Through a driver: whether the client rejected the call (`outcome:` expectations).
+    pub client_rejected: Option<bool>,
 }
 
 /// One request as it went over the wire: never a cookie or token value, only whether one was
@@ -96,6 +98,13 @@ impl Sent {
 }
 
 impl Response {
+    /// Whether the call was rejected: as the client surfaced it through a driver, else as an
+    /// HTTP client library would (anything but 2xx rejects, as axios does).
+    pub fn rejected(&self) -> bool {
+        self.client_rejected
+            .unwrap_or(!(200..300).contains(&self.status))
+    }
+
     /// All values of a header (lower-case name), joined like HTTP would.
     pub fn header(&self, name: &str) -> Option<String> {
         let v: Vec<&str> = self
@@ -184,6 +193,7 @@ pub async fn send(req: reqwest::RequestBuilder, timeout: Duration) -> Result<Res
             truncated,
             elapsed: Duration::ZERO,
             sent: None,
+            client_rejected: None,
         })
     };
     match tokio::time::timeout(timeout, fut).await {

@@ -143,6 +143,8 @@ pub enum Check {
     /// Both levels of the schema: the relaxed one by default, as written under `--strict`.
     Schema(String, crate::specs::Compiled),
     Jwt(Box<JwtCheck>),
+    /// `outcome:` — `resolved` or `rejected`.
+    Outcome(Pred),
     /// `sent:` — field (method, path, cookie, bearer, body_keys) and predicate.
     Sent(Vec<(String, Pred)>),
 }
@@ -807,6 +809,20 @@ impl Planner<'_> {
                     "`sent` is a map of what the client put on the wire",
                     Some("e.g. `sent: {method: GET, path: /store/auth, cookie: true, bearer: false}`".into()),
                 ),
+            }
+        }
+        if let Some(o) = &d.outcome {
+            let span = self.span(o);
+            match Pred::compile(&o.value) {
+                Ok(p) => {
+                    self.use_vars(&span, p.variables());
+                    out.push(Expectation {
+                        span,
+                        exact: false,
+                        kind: Check::Outcome(p),
+                    });
+                }
+                Err(e) => self.err(span, e.message, e.help),
             }
         }
         if let Some(j) = &d.jwt {

@@ -416,6 +416,7 @@ async fn reset_token_step(
         truncated: false,
         elapsed: started.elapsed(),
         sent: None,
+        client_rejected: None,
     };
     rep.request = Some(RequestRecord {
         method: "READ".into(),

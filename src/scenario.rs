@@ -206,6 +206,10 @@ pub struct ExpectDoc {
     /// What the client put on the wire: method, path, cookie, bearer, body_keys.
     #[serde(default)]
     pub sent: Option<SValue>,
+    /// Whether the call resolved or rejected (`resolved` / `rejected`): as the client surfaced
+    /// it through a driver; over direct HTTP, as an HTTP client library would (2xx resolves).
+    #[serde(default)]
+    pub outcome: Option<SValue>,
     /// The same keys again, checked only under `--strict`: fidelity to the 1.20.11 wire that
     /// no client relies on (docs/levels.md).
     #[serde(default)]

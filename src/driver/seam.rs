@@ -111,6 +111,7 @@ pub fn response(r: CallResult) -> Result<Response, String> {
         body,
         elapsed: Duration::from_secs_f64(r.ms.unwrap_or(0.0).max(0.0) / 1000.0),
         sent: r.wire.last().map(sent),
+        client_rejected: Some(matches!(r.outcome, Outcome::Rejected)),
     })
 }
 
