@@ -293,36 +293,12 @@ async fn exec(
             crate::template::TValue::secret_strings(j, &mut found);
             found.iter().for_each(|s| st.redactor.add(s));
         }
-        let mut failures = Vec::new();
-        for e in step.expects.iter().filter(|e| strict || !e.exact) {
-            if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, strict) {
-                failures.push((e.span.clone(), f));
-            }
-        }
+        let mut failures = check_expectations(step, &resp, json.as_ref(), st, strict);
         if !failures.is_empty() && attempt <= times {
             tokio::time::sleep(interval).await;
             continue;
         }
-        if failures.is_empty() {
-            for c in &step.captures {
-                let actor = st.actors.entry(step.actor.clone()).or_default();
-                match crate::capture::take(c, &resp, json.as_ref(), actor) {
-                    Ok(v) => {
-                        st.secret(&v);
-                        st.scope.vars.insert(c.name.clone(), v);
-                    }
-                    Err(m) => failures.push((
-                        c.span.clone(),
-                        crate::expect::Failure {
-                            check: format!("capture {}", c.name),
-                            message: m,
-                            diff: vec![],
-                            violations: vec![],
-                        },
-                    )),
-                }
-            }
-        }
+        take_captures(step, &resp, json.as_ref(), st, &mut failures);
         let (body, truncated) = cut(&st.redactor.text(&resp.text()), REPORT_BODY);
         rep.response = Some(ResponseRecord {
             status: resp.status,
@@ -429,32 +405,8 @@ async fn reset_token_step(
         body: None,
     });
     let json = crate::expect::body_json(&resp);
-    let mut failures = Vec::new();
-    for e in step.expects.iter().filter(|e| strict || !e.exact) {
-        if let Err(f) = crate::expect::check(e, &resp, json.as_ref(), &mut st.scope, strict) {
-            failures.push((e.span.clone(), f));
-        }
-    }
-    if failures.is_empty() {
-        for c in &step.captures {
-            let actor = st.actors.entry(step.actor.clone()).or_default();
-            match crate::capture::take(c, &resp, json.as_ref(), actor) {
-                Ok(v) => {
-                    st.secret(&v);
-                    st.scope.vars.insert(c.name.clone(), v);
-                }
-                Err(m) => failures.push((
-                    c.span.clone(),
-                    crate::expect::Failure {
-                        check: format!("capture {}", c.name),
-                        message: m,
-                        diff: vec![],
-                        violations: vec![],
-                    },
-                )),
-            }
-        }
-    }
+    let mut failures = check_expectations(step, &resp, json.as_ref(), st, strict);
+    take_captures(step, &resp, json.as_ref(), st, &mut failures);
     rep.response = Some(ResponseRecord {
         status: resp.status,
         reason: resp.reason.clone(),
@@ -824,6 +776,56 @@ fn judge_known_bug(report: &mut ScenarioReport, k: &crate::plan::KnownBug, stric
                 "known bug {}: the scenario failed at step `{}` ({:?} phase), not where the bug shows; this is a real failure",
                 k.issue, s.name, s.phase
             ));
+        }
+    }
+}
+
+type StepFailures = Vec<(crate::source::Span, crate::expect::Failure)>;
+
+/// The step's expectations that apply at this level (`exact:` ones only under `--strict`).
+fn check_expectations(
+    step: &Step,
+    resp: &crate::http::Response,
+    json: Option<&Value>,
+    st: &mut RunState<'_>,
+    strict: bool,
+) -> StepFailures {
+    let mut failures = Vec::new();
+    for e in step.expects.iter().filter(|e| strict || !e.exact) {
+        if let Err(f) = crate::expect::check(e, resp, json, &mut st.scope, strict) {
+            failures.push((e.span.clone(), f));
+        }
+    }
+    failures
+}
+
+/// Captures run only when every expectation held; a capture that finds nothing is a failure.
+fn take_captures(
+    step: &Step,
+    resp: &crate::http::Response,
+    json: Option<&Value>,
+    st: &mut RunState<'_>,
+    failures: &mut StepFailures,
+) {
+    if !failures.is_empty() {
+        return;
+    }
+    for c in &step.captures {
+        let actor = st.actors.entry(step.actor.clone()).or_default();
+        match crate::capture::take(c, resp, json, actor) {
+            Ok(v) => {
+                st.secret(&v);
+                st.scope.vars.insert(c.name.clone(), v);
+            }
+            Err(m) => failures.push((
+                c.span.clone(),
+                crate::expect::Failure {
+                    check: format!("capture {}", c.name),
+                    message: m,
+                    diff: vec![],
+                    violations: vec![],
+                },
+            )),
         }
     }
 }
