@@ -12,10 +12,10 @@
 //!   f) reference server memory under a soak: sessions held and RSS growth over 200,000
 //!      anonymous requests (each opens a session, as in Medusa; the store is bounded).
 
-use medusa_conform::event::{ScenarioReport, Status};
+use medusa_conform::engine::run::Context;
 use medusa_conform::options::RunOptions;
 use medusa_conform::plan::{Check, Scenario};
-use medusa_conform::run::Context;
+use medusa_conform::report::event::{ScenarioReport, Status};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -159,7 +159,7 @@ fn suite() -> Arc<Vec<Scenario>> {
         specs_dir: Path::new(ROOT).join("specs"),
         ..RunOptions::default()
     };
-    match medusa_conform::harness::prepare(&opts) {
+    match medusa_conform::engine::harness::prepare(&opts) {
         Ok(s) => Arc::new(s),
         Err(e) => panic!("scenarios/store-auth does not plan: {e}"),
     }
@@ -178,7 +178,7 @@ fn reference_env() -> HashMap<String, String> {
 
 fn context(url: &str, env: &Arc<HashMap<String, String>>, seed: u64) -> Arc<Context> {
     Arc::new(Context {
-        client: medusa_conform::http::client(&Default::default()).unwrap(),
+        client: medusa_conform::engine::http::client(&Default::default()).unwrap(),
         target: url::Url::parse(url).unwrap(),
         env: env.clone(),
         cli_vars: vec![],
@@ -266,7 +266,7 @@ fn run_suite(
     while done < reps && (done == 0 || t0.elapsed() < budget) {
         let seed = SEEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ctx = context(url, &env, seed);
-        let reports = rt.block_on(medusa_conform::harness::run_all(
+        let reports = rt.block_on(medusa_conform::engine::harness::run_scenarios(
             scenarios.clone(),
             ctx,
             PARALLEL,
@@ -476,7 +476,7 @@ fn startup(t: &mut Table) {
     let mut walls = Vec::new();
     for _ in 0..11 {
         let t0 = Instant::now();
-        let n = medusa_conform::harness::prepare(&opts)
+        let n = medusa_conform::engine::harness::prepare(&opts)
             .map(|s| s.len())
             .unwrap_or(0);
         walls.push(t0.elapsed().as_secs_f64() * 1e3);
@@ -493,7 +493,7 @@ fn startup(t: &mut Table) {
         let t0 = Instant::now();
         let sp = medusa_conform::specs::Specs::load(&specs).unwrap();
         let t1 = Instant::now();
-        let loaded = medusa_conform::load::load_all(&opts.paths).unwrap();
+        let loaded = medusa_conform::scenario::load::load_all(&opts.paths).unwrap();
         let t2 = Instant::now();
         let planned = medusa_conform::plan::plan_all(&loaded, &sp, &[])
             .map(|v| v.len())
@@ -649,7 +649,7 @@ fn throughput(t: &mut Table) {
         .build()
         .unwrap();
     let (ok, bad, secs) = rt.block_on(async {
-        let server = medusa_conform::server::Server::start_ephemeral()
+        let server = medusa_conform::server::v1::Server::start_ephemeral()
             .await
             .unwrap();
         let url = server.url.clone();
@@ -726,7 +726,7 @@ fn server_soak(t: &mut Table) {
         .build()
         .unwrap();
     let (sessions_mid, sessions, rss_mid, rss_end, failed) = rt.block_on(async {
-        let server = medusa_conform::server::Server::start_ephemeral()
+        let server = medusa_conform::server::v1::Server::start_ephemeral()
             .await
             .unwrap();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();

@@ -7,9 +7,9 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, ExitCode};
-use crate::load::Loaded;
 use crate::scenario::SpannedMap;
-use crate::source::{Loc, SourceFile, Span};
+use crate::scenario::load::Loaded;
+use crate::scenario::source::{Loc, SourceFile, Span};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::path::PathBuf;
@@ -513,7 +513,7 @@ pub fn command(
     cells: bool,
     out: &mut dyn std::io::Write,
 ) -> Result<ExitCode, Error> {
-    let loaded = crate::load::load_all(paths)?;
+    let loaded = crate::scenario::load::load_all(paths)?;
     let owned;
     let maps: Vec<&Map> = match map_file {
         Some(p) => {
@@ -576,7 +576,7 @@ mod tests {
 
     fn scenario(name: &str, covers: &str) -> Loaded {
         let text = format!("name: x\ncovers: {covers}\nsteps:\n  - get_session: {{}}\n");
-        crate::load::parse(name.into(), format!("{name}.yaml"), text).unwrap()
+        crate::scenario::load::parse(name.into(), format!("{name}.yaml"), text).unwrap()
     }
 
     fn tiny() -> Map {
@@ -640,7 +640,7 @@ mod tests {
     fn a_scenario_without_covers_makes_the_map_incomplete() {
         let map = tiny();
         let text = "name: x\nsteps:\n  - get_session: {}\n".to_string();
-        let l = crate::load::parse("tiny::quiet".into(), "q.yaml".into(), text).unwrap();
+        let l = crate::scenario::load::parse("tiny::quiet".into(), "q.yaml".into(), text).unwrap();
         let c = compute(&map, &[l]).unwrap();
         assert_eq!(c.silent, vec!["tiny::quiet".to_string()]);
         assert!(!c.complete());

@@ -1,6 +1,6 @@
 //! rustc-style diagnostics: a message, the YAML line it points at, and what to do about it.
 
-use crate::source::Span;
+use crate::scenario::source::Span;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// One problem with the user's input (or with a scenario's run), anchored to a source span.

@@ -1,48 +1,46 @@
-//! medusa-conform: a contract/conformance harness for Medusa's Store Auth API.
+//! medusa-conform: a contract/conformance harness for Medusa's auth APIs.
 //!
-//! Data flows one way: [`load`] reads YAML scenarios (keeping spans) → [`plan`] compiles them
-//! (templates, JSONPaths, predicates, schema names) → [`run`] executes them against a target →
-//! [`event`] records what happened, already redacted by [`redact`] → [`report`] renders it
-//! (human, JUnit, JSON). [`harness`] wires it all into libtest-mimic. The CLI (`main.rs`) only
-//! turns flags and environment into [`options::RunOptions`].
+//! Data flows one way (docs/architecture.md): `scenario` loads YAML files (keeping spans) →
+//! `plan` compiles them (templates and predicates of `lang`, JSONPaths, schema names of
+//! `specs`, operations of an `api` pack) → `engine` carries them out against a target, over
+//! HTTP or through a client [`driver`] → [`report::event`] records what happened, masked by
+//! [`report::redact`] → [`report`] renders it (human, JUnit, JSON, HTML, summary). The CLI
+//! (`main.rs`) only turns flags and environment into [`options::RunOptions`].
+//!
+//! # The public API
+//! [`run`] and [`lint`] with [`options::RunOptions`]; [`error::Error`] and its
+//! [`error::ExitCode`]s; the report types in [`report`] (the JSON report is versioned, with its
+//! schema in `specs/report/`); the reference servers in [`server`] (what `serve` starts); the
+//! importers in [`import`]; [`driver::check`]; [`coverage`]. Everything else is the crate's own.
 
-pub mod actor;
-pub mod api;
-pub mod background;
-pub mod bound;
-pub mod capture;
 pub mod coverage;
-pub mod curl;
-pub mod diagnostic;
 pub mod driver;
-pub mod duration;
-pub mod embedded;
 pub mod error;
-pub mod event;
-pub mod expect;
-pub mod harness;
-pub mod http;
-pub mod import_curl;
-pub mod import_har;
-pub mod jwt;
-pub mod load;
-pub mod operation;
+pub mod import;
 pub mod options;
-pub mod plan;
-pub mod predicate;
-pub mod redact;
 pub mod report;
-pub mod run;
-pub mod scenario;
 pub mod server;
-pub mod server_cors;
-pub mod server_v2;
-pub mod sessions;
-pub mod source;
-pub mod specs;
-pub mod suggest;
-pub mod template;
-pub mod variation;
+
+/// Declares the crate's own modules: `pub(crate)`, or hidden-`pub` under the `internals` feature,
+/// which only this package's tests and benchmarks turn on (through the dev-dependency on itself
+/// in Cargo.toml), so they can reach the engine without it being API.
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        pub(crate) mod $name;
+    )*};
+}
+internal_modules!(
+    api, diagnostic, engine, lang, plan, scenario, specs, suggest
+);
+
+pub use crate::diagnostic::Diagnostic;
+pub use crate::engine::harness::{lint, run};
+pub use crate::engine::http::ClientOptions;
+pub use crate::suggest::path as suggest_path;
 
 /// The scenario format's JSON Schema (also `specs/scenario.schema.json`).
 pub const SCENARIO_SCHEMA: &str = include_str!("../specs/scenario.schema.json");

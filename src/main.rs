@@ -120,10 +120,9 @@ fn path_like(arg: &str) -> bool {
 }
 
 fn no_such_path(arg: &str) -> Error {
-    let mut d = medusa_conform::diagnostic::Diagnostic::new(format!(
-        "no such scenario file or directory: `{arg}`"
-    ));
-    d = match medusa_conform::suggest::path(std::path::Path::new(arg)) {
+    let mut d =
+        medusa_conform::Diagnostic::new(format!("no such scenario file or directory: `{arg}`"));
+    d = match medusa_conform::suggest_path(std::path::Path::new(arg)) {
         Some(p) => d.help(format!("did you mean `{}`?", p.display())),
         None => d.help("pass an existing scenario file or directory (a name filter has no `/`)"),
     };
@@ -157,7 +156,7 @@ struct ServeArgs {
     /// plain-text-content-type, logout-json, extra-response-keys, www-authenticate,
     /// cookie-priority, json-401, proxy, or `all`.
     #[arg(long = "variation", value_name = "NAME", value_parser = parse_variations)]
-    variations: Vec<Vec<medusa_conform::variation::Variation>>,
+    variations: Vec<Vec<medusa_conform::server::v1::variation::Variation>>,
     /// Which API to serve: Medusa v1's Store Auth, or Medusa v2's customer auth.
     #[arg(long, value_enum, default_value_t = ServeApi::MedusaV1)]
     api: ServeApi,
@@ -176,8 +175,10 @@ struct ServeArgs {
     admin_password: Option<String>,
 }
 
-fn parse_variations(s: &str) -> Result<Vec<medusa_conform::variation::Variation>, String> {
-    use medusa_conform::variation::Variation;
+fn parse_variations(
+    s: &str,
+) -> Result<Vec<medusa_conform::server::v1::variation::Variation>, String> {
+    use medusa_conform::server::v1::variation::Variation;
     if s == "all" {
         return Ok(Variation::ALL.to_vec());
     }
@@ -322,7 +323,7 @@ fn options(a: RunArgs) -> Result<RunOptions, Error> {
         seed: a.seed,
         repeat: a.repeat,
         strict: a.strict,
-        client: medusa_conform::http::ClientOptions {
+        client: medusa_conform::ClientOptions {
             proxy: a.proxy,
             insecure: a.insecure,
             connect_timeout: None,
@@ -353,14 +354,14 @@ fn import_curl(args: Vec<String>) -> Result<ExitCode, Error> {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    let imported = medusa_conform::import_curl::curl_to_step(&line)
+    let imported = medusa_conform::import::curl::curl_to_step(&line)
         .map_err(|e| Error::Usage(format!("import curl: {e}")))?;
     for w in &imported.warnings {
         eprintln!("note: {w}");
     }
     print!(
         "{}",
-        medusa_conform::import_curl::render_scenario(&imported)
+        medusa_conform::import::curl::render_scenario(&imported)
     );
     Ok(ExitCode::Success)
 }
@@ -368,17 +369,15 @@ fn import_curl(args: Vec<String>) -> Result<ExitCode, Error> {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.cmd {
-        Cmd::Run(a) => options(a).and_then(medusa_conform::harness::run),
+        Cmd::Run(a) => options(a).and_then(medusa_conform::run),
         Cmd::List(a) => options(a).and_then(|mut o| {
             o.libtest.list = true;
-            medusa_conform::harness::run(o)
+            medusa_conform::run(o)
         }),
-        Cmd::Lint(a) => options(a)
-            .and_then(|o| medusa_conform::harness::lint(&o))
-            .map(|n| {
-                println!("{n} scenario(s) OK");
-                ExitCode::Success
-            }),
+        Cmd::Lint(a) => options(a).and_then(|o| medusa_conform::lint(&o)).map(|n| {
+            println!("{n} scenario(s) OK");
+            ExitCode::Success
+        }),
         Cmd::Schema => {
             print!("{}", medusa_conform::SCENARIO_SCHEMA);
             Ok(ExitCode::Success)
@@ -391,7 +390,7 @@ fn main() {
         }) => medusa_conform::driver::DriverSpec::from_command_line(&command)
             .and_then(|spec| medusa_conform::driver::check::run(&spec, target, &specs)),
         Cmd::Serve(a) if a.api == ServeApi::MedusaV2 => {
-            medusa_conform::server_v2::serve_blocking(medusa_conform::server_v2::ServerConfig {
+            medusa_conform::server::v2::serve_blocking(medusa_conform::server::v2::ServerConfig {
                 host: a.host,
                 port: a.port,
                 jwt_secret: a.jwt_secret,
@@ -415,7 +414,7 @@ fn main() {
             )
         }
         Cmd::Import(ImportCmd::Har { file, all }) => {
-            medusa_conform::import_har::import_file(&file, all)
+            medusa_conform::import::har::import_file(&file, all)
                 .map_err(|e| Error::Usage(format!("import har: {e}")))
                 .map(|h| {
                     for w in &h.warnings {
@@ -426,7 +425,7 @@ fn main() {
                 })
         }
         Cmd::Serve(a) => {
-            medusa_conform::server::serve_blocking(medusa_conform::server::ServerConfig {
+            medusa_conform::server::v1::serve_blocking(medusa_conform::server::v1::ServerConfig {
                 host: a.host,
                 port: a.port,
                 jwt_secret: a.jwt_secret,

@@ -26,7 +26,7 @@ pub struct RunOptions {
     pub repeat: u32,
     /// Also check exact-wire expectations (`--strict`).
     pub strict: bool,
-    pub client: crate::http::ClientOptions,
+    pub client: crate::engine::http::ClientOptions,
     /// libtest-style selection and output (`--exact`, `--skip`, `--list`, `--format`, …), as
     /// libtest-mimic parsed and validated them.
     pub libtest: libtest_mimic::Arguments,

@@ -40,7 +40,6 @@ pub struct Compiled {
 #[derive(Default)]
 pub struct Specs {
     validators: BTreeMap<String, Compiled>,
-    pub dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Specs {
@@ -84,7 +83,7 @@ impl Specs {
     /// exist (an installed binary run outside the repository).
     pub fn load(dir: &Path) -> Result<Specs, Error> {
         if !dir.exists() {
-            let docs = crate::embedded::SPECS
+            let docs = crate::scenario::embedded::SPECS
                 .iter()
                 .map(|(rel, text)| {
                     (
@@ -154,7 +153,7 @@ impl Specs {
                 Some((name, Compiled { contract, exact }))
             })
             .collect();
-        Ok(Specs { validators, dir })
+        Ok(Specs { validators })
     }
 
     /// Compiles every document against one registry of them, by name.

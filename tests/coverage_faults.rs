@@ -12,10 +12,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use base64::Engine;
-use medusa_conform::event::Status;
-use medusa_conform::harness;
+use medusa_conform::engine::harness;
+use medusa_conform::engine::run::Context;
 use medusa_conform::options::RunOptions;
-use medusa_conform::run::Context;
+use medusa_conform::report::event::Status;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -168,7 +168,7 @@ fn json_answer(status: StatusCode, v: Value) -> Response {
 }
 
 fn token_customer(token: &str) -> Option<String> {
-    let claims = medusa_conform::jwt::decode(token).ok()?.claims;
+    let claims = medusa_conform::engine::jwt::decode(token).ok()?.claims;
     claims.get("customer_id")?.as_str().map(str::to_string)
 }
 
@@ -317,7 +317,7 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
                 if trimmed != decoded {
                     path_q = format!(
                         "/store/auth/{}",
-                        medusa_conform::template::urlencode(trimmed)
+                        medusa_conform::lang::template::urlencode(trimmed)
                     );
                 }
             }
@@ -580,7 +580,7 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
             let s = rt
-                .block_on(medusa_conform::server::Server::start_ephemeral())
+                .block_on(medusa_conform::server::v1::Server::start_ephemeral())
                 .unwrap();
             env.insert("MEDUSA_JWT_SECRET".into(), s.jwt_secret.clone());
             let u = s.url.clone();
@@ -590,7 +590,7 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
     };
     println!("gap scenarios through the fault proxy, upstream {upstream}");
     let env = Arc::new(env);
-    let client = medusa_conform::http::client(&Default::default()).unwrap();
+    let client = medusa_conform::engine::http::client(&Default::default()).unwrap();
     let base_seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -623,7 +623,7 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
                     memory: Mutex::new(Memory::default()),
                 });
                 let app = axum::Router::new().fallback(forward).with_state(proxy);
-                let _serving = medusa_conform::background::spawn(listener, app);
+                let _serving = medusa_conform::server::background::spawn(listener, app);
                 let ctx = Arc::new(Context {
                     client: client.clone(),
                     target: url::Url::parse(&url).unwrap(),
@@ -635,7 +635,9 @@ fn every_gap_scenario_fails_under_the_fault_that_breaks_its_clause() {
                     events: None,
                     api: None,
                 });
-                harness::run_all(scenarios.clone(), ctx, 1).await.remove(0)
+                harness::run_scenarios(scenarios.clone(), ctx, 1)
+                    .await
+                    .remove(0)
             });
             let want = if fault == Fault::None {
                 Status::Passed

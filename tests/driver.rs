@@ -346,7 +346,7 @@ fn ctrl_c_stops_the_driver_and_everything_it_started() {
 
 #[tokio::test]
 async fn sent_checks_the_harness_own_request_without_a_driver() {
-    let s = medusa_conform::server::Server::start_ephemeral()
+    let s = medusa_conform::server::v1::Server::start_ephemeral()
         .await
         .unwrap();
     let yaml = r#"
@@ -373,8 +373,14 @@ async fn sent_checks_the_harness_own_request_without_a_driver() {
     "#;
     let r = common::run_yaml(&s.url, yaml).await;
     common::assert_check_fails(&r, "bearer", "sent bearer", "expected false, got true");
-    assert_eq!(r.steps[0].status, medusa_conform::event::StepStatus::Passed);
-    assert_eq!(r.steps[1].status, medusa_conform::event::StepStatus::Passed);
+    assert_eq!(
+        r.steps[0].status,
+        medusa_conform::report::event::StepStatus::Passed
+    );
+    assert_eq!(
+        r.steps[1].status,
+        medusa_conform::report::event::StepStatus::Passed
+    );
 }
 
 #[test]

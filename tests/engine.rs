@@ -5,10 +5,12 @@
 mod common;
 
 use common::*;
-use medusa_conform::event::{Phase, Status, StepStatus};
+use medusa_conform::engine::run;
+use medusa_conform::plan;
+use medusa_conform::report::event::{Phase, Status, StepStatus};
 use medusa_conform::report::{human, json as json_report, junit};
+use medusa_conform::scenario::load;
 use medusa_conform::specs::Specs;
-use medusa_conform::{load, plan, run};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -604,7 +606,7 @@ async fn bearer_jwt_alg_none_tamper_and_claims_swap() {
               jwt: {from: $.bearer, header: {alg: HS512, typ: JWT}, claims: {a: 1}}
         "#,
     );
-    let r = run::run(&sc, &ctx_env(&server.uri(), env), 0).await;
+    let r = run::run_scenario(&sc, &ctx_env(&server.uri(), env), 0).await;
     assert_passed(&r);
 }
 
@@ -774,7 +776,7 @@ async fn captures_that_find_nothing_fail_the_step() {
         let yaml = format!(
             "name: t\nsteps:\n  - name: cap\n    request: {{method: GET, path: /echo}}\n    capture:\n      {cap}\n"
         );
-        let r = run::run(&plan_yaml(&yaml), &ctx(&server.uri()), 0).await;
+        let r = run::run_scenario(&plan_yaml(&yaml), &ctx(&server.uri()), 0).await;
         assert_check_fails(&r, "cap", check, msg);
     }
 }
@@ -840,7 +842,7 @@ async fn expect_case(
     c: &run::Context,
     req_path: &str,
     expect: &str,
-) -> medusa_conform::event::ScenarioReport {
+) -> medusa_conform::report::event::ScenarioReport {
     let yaml = format!(
         "name: t\nsteps:\n  - name: check\n    request: {{method: GET, path: {req_path}}}\n    expect:\n{}",
         expect
@@ -849,7 +851,7 @@ async fn expect_case(
             .collect::<String>()
     );
     let sc = try_plan(&yaml, &Specs::default()).unwrap_or_else(|e| panic!("{yaml}\n{e}"));
-    run::run(&sc, c, 0).await
+    run::run_scenario(&sc, c, 0).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1228,10 +1230,10 @@ async fn schema_with_mutual_refs() {
             "name: t\nsteps:\n  - name: check\n    request: {{method: GET, path: {p}}}\n    expect: {{schema: Res}}\n"
         )
     };
-    let r = run::run(&plan_with(&yaml("/good"), &specs), &ctx(&server.uri()), 0).await;
+    let r = run::run_scenario(&plan_with(&yaml("/good"), &specs), &ctx(&server.uri()), 0).await;
     assert_passed(&r);
     // The default (contract) level drops `additionalProperties: false`: only the wrong type.
-    let r = run::run(&plan_with(&yaml("/bad"), &specs), &ctx(&server.uri()), 0).await;
+    let r = run::run_scenario(&plan_with(&yaml("/bad"), &specs), &ctx(&server.uri()), 0).await;
     assert_check_fails(
         &r,
         "check",
@@ -1241,7 +1243,7 @@ async fn schema_with_mutual_refs() {
     // `--strict` checks the schema as written: the extra key too.
     let mut strict = plan_with(&yaml("/bad"), &specs);
     strict.strict = true;
-    let r = run::run(&strict, &ctx(&server.uri()), 0).await;
+    let r = run::run_scenario(&strict, &ctx(&server.uri()), 0).await;
     assert_check_fails(
         &r,
         "check",
@@ -1262,7 +1264,7 @@ async fn schema_with_mutual_refs() {
             ("/customer/parent/customer/id", "type")
         ]
     );
-    let r = run::run(&plan_with(&yaml("/text"), &specs), &ctx(&server.uri()), 0).await;
+    let r = run::run_scenario(&plan_with(&yaml("/text"), &specs), &ctx(&server.uri()), 0).await;
     assert_check_fails(
         &r,
         "check",
@@ -1280,7 +1282,7 @@ async fn schema_with_mutual_refs() {
 #[tokio::test(flavor = "multi_thread")]
 async fn jwt_expectations() {
     let (server, _) = fake().await;
-    let old = medusa_conform::jwt::sign_hs256(
+    let old = medusa_conform::engine::jwt::sign_hs256(
         &json!({"iat": now() - 3600, "exp": now() - 3600 + 60, "domain": "store"}),
         b"k",
     );
@@ -1511,7 +1513,7 @@ async fn known_bug_that_no_longer_reproduces_fails_under_strict() {
     let server = data_server().await;
     let mut sc = plan_yaml(&KNOWN_BUG.replace("SETUP", "200").replace("STEP", "200"));
     sc.strict = true;
-    let r = run::run(&sc, &ctx(&server.uri()), 0).await;
+    let r = run::run_scenario(&sc, &ctx(&server.uri()), 0).await;
     assert_eq!(r.status, Status::Failed, "{}", explain(&r));
     assert!(
         r.note.as_deref().unwrap().contains("no longer reproduces"),
@@ -1598,9 +1600,9 @@ async fn requires_env_skips_with_the_reason() {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let r = run::run(&plan_yaml(yaml), &ctx_env(&server.uri(), env.clone()), 0).await;
+    let r = run::run_scenario(&plan_yaml(yaml), &ctx_env(&server.uri(), env.clone()), 0).await;
     assert_passed(&r);
-    let r = run::run(
+    let r = run::run_scenario(
         &plan_yaml(&yaml.replace("status: 200", "status: 500")),
         &ctx_env(&server.uri(), env),
         0,
@@ -1924,7 +1926,7 @@ const SNAPSHOT_SCENARIO: &str = r#"
           json: {$.customer.id: cus_01}
 "#;
 
-async fn snapshot_reports() -> Vec<medusa_conform::event::ScenarioReport> {
+async fn snapshot_reports() -> Vec<medusa_conform::report::event::ScenarioReport> {
     let server = snapshot_server().await;
     let failing = load::parse(
         "store_auth::snapshot::failing".into(),
@@ -1948,7 +1950,7 @@ async fn snapshot_reports() -> Vec<medusa_conform::event::ScenarioReport> {
     let mut out = Vec::new();
     for l in [&failing, &passing, &skipped] {
         let sc = plan::plan(l, &Specs::default(), &[]).unwrap();
-        out.push(run::run(&sc, &c, 0).await);
+        out.push(run::run_scenario(&sc, &c, 0).await);
     }
     out
 }
@@ -2099,15 +2101,15 @@ async fn exact_level_runs_only_under_strict() {
     };
     let step = "steps:\n  - name: check\n    request: {method: GET, path: /x}\n    expect:\n      status: 200\n      exact:\n        headers: {X-Proxy: {absent: true}}\n";
     let yaml = format!("name: t\n{step}");
-    assert_passed(&run::run(&plan_yaml(&yaml), &c, 0).await);
-    let r = run::run(&strict(&yaml), &c, 0).await;
+    assert_passed(&run::run_scenario(&plan_yaml(&yaml), &c, 0).await);
+    let r = run::run_scenario(&strict(&yaml), &c, 0).await;
     assert_check_fails(&r, "check", "header x-proxy", "expected absent");
     // A contract expectation next to it still fails the default run.
     let sc = plan_yaml(&yaml.replace("status: 200", "status: 201"));
-    assert_eq!(run::run(&sc, &c, 0).await.status, Status::Failed);
+    assert_eq!(run::run_scenario(&sc, &c, 0).await.status, Status::Failed);
 
     let whole = format!("name: t\nlevel: exact\n{step}");
-    let r = run::run(&plan_yaml(&whole), &c, 0).await;
+    let r = run::run_scenario(&plan_yaml(&whole), &c, 0).await;
     assert_eq!(r.status, Status::NotApplicable, "{}", explain(&r));
     assert_eq!(
         r.note.as_deref(),
@@ -2115,7 +2117,7 @@ async fn exact_level_runs_only_under_strict() {
     );
     assert!(r.steps.is_empty(), "nothing is sent");
     assert_eq!(
-        run::run(&strict(&whole), &c, 0).await.status,
+        run::run_scenario(&strict(&whole), &c, 0).await.status,
         Status::Failed
     );
 

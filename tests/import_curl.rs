@@ -1,7 +1,7 @@
 //! `import curl`: real-world curl command lines (browser "Copy as cURL", terminal pastes, bug
 //! reports) become steps that load and plan, with every secret replaced by a variable.
 
-use medusa_conform::import_curl::{
+use medusa_conform::import::curl::{
     ImportError, Imported, curl_to_step, render_scenario, shell_words, yaml_scalar,
 };
 
@@ -10,9 +10,12 @@ use medusa_conform::import_curl::{
 fn import(cmd: &str, secrets: &[&str]) -> (Imported, String) {
     let i = curl_to_step(cmd).unwrap_or_else(|e| panic!("import failed: {e}\n{cmd}"));
     let text = render_scenario(&i);
-    let loaded =
-        medusa_conform::load::parse("imported".into(), "imported.yaml".into(), text.clone())
-            .unwrap_or_else(|d| panic!("generated YAML does not load:\n{d}\n{text}"));
+    let loaded = medusa_conform::scenario::load::parse(
+        "imported".into(),
+        "imported.yaml".into(),
+        text.clone(),
+    )
+    .unwrap_or_else(|d| panic!("generated YAML does not load:\n{d}\n{text}"));
     if let Err(ds) =
         medusa_conform::plan::plan(&loaded, &medusa_conform::specs::Specs::default(), &[])
     {

@@ -4,15 +4,18 @@
 //! longer reproduces" (and pass the contract-level run with that note), while against the
 //! faithful server they are reported as reproducing known bugs.
 
-use medusa_conform::event::Status;
+use medusa_conform::engine::run::Context;
 use medusa_conform::options::RunOptions;
-use medusa_conform::run::Context;
-use medusa_conform::server::{Server, ServerConfig};
+use medusa_conform::report::event::Status;
+use medusa_conform::server::v1::{Server, ServerConfig};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-async fn run_against(revoke: bool, strict: bool) -> Vec<medusa_conform::event::ScenarioReport> {
+async fn run_against(
+    revoke: bool,
+    strict: bool,
+) -> Vec<medusa_conform::report::event::ScenarioReport> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let server = Server::start(ServerConfig {
         host: "127.0.0.1".into(),
@@ -31,14 +34,14 @@ async fn run_against(revoke: bool, strict: bool) -> Vec<medusa_conform::event::S
         strict,
         ..Default::default()
     };
-    let scenarios = Arc::new(medusa_conform::harness::prepare(&opts).unwrap());
+    let scenarios = Arc::new(medusa_conform::engine::harness::prepare(&opts).unwrap());
     let env: HashMap<String, String> = [(
         "MEDUSA_JWT_SECRET".to_string(),
         "flip-test-secret".to_string(),
     )]
     .into();
     let ctx = Arc::new(Context {
-        client: medusa_conform::http::client(&Default::default()).unwrap(),
+        client: medusa_conform::engine::http::client(&Default::default()).unwrap(),
         target: url::Url::parse(&server.url).unwrap(),
         env: Arc::new(env),
         cli_vars: vec![],
@@ -48,7 +51,7 @@ async fn run_against(revoke: bool, strict: bool) -> Vec<medusa_conform::event::S
         events: None,
         api: None,
     });
-    medusa_conform::harness::run_all(scenarios, ctx, 4).await
+    medusa_conform::engine::harness::run_scenarios(scenarios, ctx, 4).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,4 +1,4 @@
-//! The rule of docs/levels.md: with each conformant variation of src/variation.rs switched on
+//! The rule of docs/levels.md: with each conformant variation of src/server/v1/variation.rs switched on
 //! (and with all of them at once) the default run of the whole suite passes, and `--strict`
 //! fails on each variation visible on the wire. Without any variation both levels pass (so a
 //! strict failure is the variation's doing).
@@ -8,12 +8,12 @@
 //! way a plugin or a reverse proxy in front of it would; else the embedded reference server
 //! with the variation switched on.
 
-use medusa_conform::event::{ScenarioReport, Status};
-use medusa_conform::harness;
+use medusa_conform::engine::harness;
+use medusa_conform::engine::run::Context;
 use medusa_conform::options::RunOptions;
-use medusa_conform::run::Context;
-use medusa_conform::server::{Server, ServerConfig};
-use medusa_conform::variation::Variation;
+use medusa_conform::report::event::{ScenarioReport, Status};
+use medusa_conform::server::v1::variation::Variation;
+use medusa_conform::server::v1::{Server, ServerConfig};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,7 +86,7 @@ enum Target {
     Embedded(Server),
     Proxy {
         url: String,
-        _serving: medusa_conform::background::Background,
+        _serving: medusa_conform::server::background::Background,
     },
 }
 
@@ -108,7 +108,7 @@ async fn target(
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let variations = Arc::new(medusa_conform::variation::Variations {
+    let variations = Arc::new(medusa_conform::server::v1::variation::Variations {
         on: vs,
         jwt_secret: env.get("MEDUSA_JWT_SECRET").cloned().unwrap_or_default(),
     });
@@ -124,12 +124,12 @@ async fn target(
         .fallback(forward)
         .layer(axum::middleware::from_fn_with_state(
             variations,
-            medusa_conform::variation::layer,
+            medusa_conform::server::v1::variation::layer,
         ))
         .with_state(up);
     Target::Proxy {
         url,
-        _serving: medusa_conform::background::spawn(listener, app),
+        _serving: medusa_conform::server::background::spawn(listener, app),
     }
 }
 
@@ -173,7 +173,7 @@ fn conformant_variations_pass_the_default_run_and_fail_strict() {
         .enable_all()
         .build()
         .unwrap();
-    let client = medusa_conform::http::client(&Default::default()).unwrap();
+    let client = medusa_conform::engine::http::client(&Default::default()).unwrap();
     let process_env: HashMap<String, String> = std::env::vars().collect();
     let upstream = process_env
         .get("MEDUSA_URL")
@@ -211,7 +211,7 @@ fn conformant_variations_pass_the_default_run_and_fail_strict() {
                 events: None,
                 api: None,
             });
-            harness::run_all(suites[usize::from(strict)].clone(), ctx, 16).await
+            harness::run_scenarios(suites[usize::from(strict)].clone(), ctx, 16).await
         })
     };
     let mut problems = Vec::new();

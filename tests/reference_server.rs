@@ -3,7 +3,7 @@
 //! concurrent duplicates of one e-mail give exactly one 200 and 422 for the rest.
 //! Correctness only: speed is measured by `cargo bench --bench engine`, never asserted here.
 
-use medusa_conform::server::Server;
+use medusa_conform::server::v1::Server;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

@@ -21,7 +21,7 @@
 //! Known, accepted differences are listed in `ALLOWED` with their reason (none today).
 //! Needs `python3` (stdlib only), as the target scripts do.
 
-use medusa_conform::server_v2::{Server, ServerConfig};
+use medusa_conform::server::v2::{Server, ServerConfig};
 use medusa_conform::specs::{Specs, validate};
 use regex::Regex;
 use serde_json::Value;

@@ -50,7 +50,7 @@ fn main() {
         fail_on_skip,
         ..RunOptions::default()
     };
-    match medusa_conform::harness::run(opts) {
+    match medusa_conform::engine::harness::run(opts) {
         Ok(code) => std::process::exit(code.code()),
         // `cargo test NAME` hands the same filter to every test target: a filter meant for an
         // engine test matching no scenario is not this target's failure (libtest's rule). Every

@@ -1,6 +1,6 @@
 //! Medusa v1 store auth (`medusa.auth` in medusa-js), also reachable as the step keys
 //! `authenticate:`, `get_session:`, `exists:`, `get_token:`, `delete_session:`, `register:`
-//! (src/operation.rs), which v1 scenarios use; this table lets them be `call:`ed too.
+//! (src/engine/operation.rs), which v1 scenarios use; this table lets them be `call:`ed too.
 
 use super::{Api, ApiOp, Body, Cred};
 

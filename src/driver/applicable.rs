@@ -5,7 +5,7 @@
 //! Scenarios with `requires: {driver: true}` are, conversely, not applicable without a driver.
 
 use crate::scenario::StepDoc;
-use crate::source::{Loc, SourceFile, Span};
+use crate::scenario::source::{Loc, SourceFile, Span};
 use serde_json::Value;
 use std::sync::Arc;
 

@@ -257,13 +257,13 @@ impl Checker<'_> {
             );
             return;
         };
-        let sent = super::seam::response(r.clone())
+        let sent = crate::engine::seam::response(r.clone())
             .ok()
             .and_then(|resp| resp.sent)
             .map(|s| s.path())
             .unwrap_or_default();
         // A client may percent-encode a path segment (`@` as `%40`): compare decoded.
-        let same = sent == path || crate::server::percent_decode(&sent) == path;
+        let same = sent == path || crate::server::v1::percent_decode(&sent) == path;
         if !w.method.eq_ignore_ascii_case(method) || !same {
             self.problem(
                 format!(
@@ -571,7 +571,7 @@ pub fn run(
         let target = match target {
             Some(t) => t,
             None => {
-                let s = crate::server::Server::start_ephemeral()
+                let s = crate::server::v1::Server::start_ephemeral()
                     .await
                     .map_err(|e| Error::Internal(format!("embedded server: {e}")))?;
                 let url = s.url.clone();

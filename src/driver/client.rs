@@ -7,7 +7,7 @@ use super::protocol::{
     CallResult, Hello, Incoming, JarCookie, OPERATIONS, Outgoing, PROTOCOL_VERSION, parse_line,
 };
 use super::{DriverError, DriverSpec};
-use crate::redact::Redactor;
+use crate::report::redact::Redactor;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -202,7 +202,7 @@ impl Driver {
             .await?;
         // Tokens the client received never show in a later error report either.
         let mut found = Vec::new();
-        crate::template::TValue::secret_strings(&r.body, &mut found);
+        crate::lang::template::TValue::secret_strings(&r.body, &mut found);
         self.add_secrets(&found);
         Ok(r)
     }

@@ -9,7 +9,6 @@ pub mod check;
 pub mod client;
 pub mod process;
 pub mod protocol;
-pub mod seam;
 
 pub use client::{CallError, Driver};
 

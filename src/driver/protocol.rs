@@ -106,7 +106,7 @@ impl WireCookie {
     /// The cookie as a `Set-Cookie` line with a masked value, so the existing cookie checks
     /// read the attributes exactly as they read a real header.
     pub fn to_set_cookie_line(&self) -> String {
-        let mut s = format!("{}={}", self.name, crate::redact::MASK);
+        let mut s = format!("{}={}", self.name, crate::report::redact::MASK);
         let mut attr = |k: &str, v: Option<String>| {
             if let Some(v) = v {
                 s.push_str(&format!("; {k}={v}"));

@@ -7,7 +7,7 @@
 //! through [`esc`], since response bodies and scenario names are untrusted text. Hand-written
 //! (no template engine): the page is small and fixed, and a dependency would add nothing.
 
-use crate::event::{ScenarioReport, Status, StepReport, StepStatus};
+use crate::report::event::{ScenarioReport, Status, StepReport, StepStatus};
 use std::fmt::Write;
 
 /// HTML-escapes text for element content and double-quoted attribute values.
@@ -94,9 +94,9 @@ fn exchange(out: &mut String, s: &StepReport) {
 fn step(out: &mut String, s: &StepReport) {
     let bad = matches!(s.status, StepStatus::Failed | StepStatus::Error);
     let phase = match s.phase {
-        crate::event::Phase::Setup => "setup",
-        crate::event::Phase::Steps => "step",
-        crate::event::Phase::Teardown => "teardown",
+        crate::report::event::Phase::Setup => "setup",
+        crate::report::event::Phase::Steps => "step",
+        crate::report::event::Phase::Teardown => "teardown",
     };
     let word = step_word(s.status);
     let _ = write!(

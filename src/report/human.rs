@@ -2,7 +2,7 @@
 //! exchange, a curl to replay it) and a closing summary that separates known bugs and skips.
 
 use crate::diagnostic::Diagnostic;
-use crate::event::{ScenarioReport, Status, StepReport, StepStatus};
+use crate::report::event::{ScenarioReport, Status, StepReport, StepStatus};
 use std::fmt::Write;
 
 fn indent(text: &str, pad: &str) -> String {
@@ -58,9 +58,9 @@ pub fn failure(r: &ScenarioReport, styled: bool) -> String {
     }
     for s in r.failed_steps() {
         let phase = match s.phase {
-            crate::event::Phase::Setup => "setup step",
-            crate::event::Phase::Steps => "step",
-            crate::event::Phase::Teardown => "teardown step",
+            crate::report::event::Phase::Setup => "setup step",
+            crate::report::event::Phase::Steps => "step",
+            crate::report::event::Phase::Teardown => "teardown step",
         };
         if s.status == StepStatus::Error {
             let mut d = Diagnostic::new(format!("{phase} `{}` got no usable response", s.name))

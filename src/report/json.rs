@@ -1,6 +1,6 @@
 //! The JSON report: every scenario, step, timing and failure, machine-readable.
 
-use crate::event::ScenarioReport;
+use crate::report::event::ScenarioReport;
 use serde::Serialize;
 
 /// The version of this JSON format, checked by `specs/report/json-report.schema.json`.

@@ -2,7 +2,7 @@
 //! with every step's result in it (system-out), known bugs as passes with a property, skips
 //! as skipped.
 
-use crate::event::{ScenarioReport, Status};
+use crate::report::event::{ScenarioReport, Status};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,9 +1,13 @@
 //! Reporters. Each reads only `ScenarioReport`s, which `run` has already redacted.
 
+pub mod bound;
+pub mod event;
 pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod redact;
+pub mod replay;
 pub mod summary;
 
 /// The driver of a driver-mode run, as its hello named it: the JSON report, the JUnit properties

@@ -2,7 +2,7 @@
 //! `$GITHUB_STEP_SUMMARY`, a merge-request note): the counts, then each failure with its
 //! file:line and a one-line reason. Details live in the HTML, JUnit and JSON reports.
 
-use crate::event::{ScenarioReport, Status, StepStatus};
+use crate::report::event::{ScenarioReport, Status, StepStatus};
 use std::fmt::Write;
 
 /// List items must stay on one line and not open markup: `<`, `>` and `*`/`_` emphasis are

@@ -24,7 +24,7 @@
 //!
 //! `OPTIONS` passes through untouched: preflights are the CORS layer's business.
 
-use super::{BODY_LIMIT, html_error, is_json, json_response, parse_body};
+use crate::server::v1::{BODY_LIMIT, html_error, is_json, json_response, parse_body};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};

@@ -3,8 +3,11 @@
 //! exercise the ENGINE's logic (sending, jars, tokens, checks, captures, redaction), not Medusa.
 #![allow(dead_code)]
 
-use medusa_conform::event::{CheckFailure, ScenarioReport, Status, StepReport, StepStatus};
-use medusa_conform::{http, load, plan, run, specs::Specs};
+use medusa_conform::engine::{http, run};
+use medusa_conform::plan;
+use medusa_conform::report::event::{CheckFailure, ScenarioReport, Status, StepReport, StepStatus};
+use medusa_conform::scenario::load;
+use medusa_conform::specs::Specs;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -75,7 +78,7 @@ pub fn ctx(uri: &str) -> run::Context {
 }
 
 pub async fn run_yaml(uri: &str, yaml: &str) -> ScenarioReport {
-    run::run(&plan_yaml(yaml), &ctx(uri), 0).await
+    run::run_scenario(&plan_yaml(yaml), &ctx(uri), 0).await
 }
 
 pub fn explain(r: &ScenarioReport) -> String {
@@ -211,7 +214,7 @@ impl FakeMedusa {
             return Some(id);
         }
         let t = header(req, "authorization")?.strip_prefix("Bearer ")?;
-        let claims = medusa_conform::jwt::verify(t, JWT_SECRET.as_bytes(), now()).ok()?;
+        let claims = medusa_conform::engine::jwt::verify(t, JWT_SECRET.as_bytes(), now()).ok()?;
         claims.get("customer_id")?.as_str().map(str::to_string)
     }
 }
@@ -283,7 +286,7 @@ impl Respond for FakeMedusa {
             ("POST", "/store/auth/token") => match self.creds(req) {
                 Some(id) => {
                     let iat = now();
-                    let token = medusa_conform::jwt::sign_hs256(
+                    let token = medusa_conform::engine::jwt::sign_hs256(
                         &json!({"customer_id": id, "domain": "store", "iat": iat, "exp": iat + 2_592_000}),
                         JWT_SECRET.as_bytes(),
                     );

@@ -23,7 +23,7 @@ mod generator;
 
 use compare::{ASPECTS, Entry, Received};
 use generator::{Body, EmailAs, Forge, Part, Sequence, Step};
-use medusa_conform::server::{Server, ServerConfig};
+use medusa_conform::server::v1::{Server, ServerConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -128,7 +128,8 @@ fn forge(kind: Forge, st: &ServerState, secrets: &Secrets) -> String {
     };
     let id = st.customer_id.clone().unwrap_or_else(|| "cus_none".into());
     let iat = now_secs();
-    let sign = |claims: Value| medusa_conform::jwt::sign_hs256(&claims, secrets.jwt.as_bytes());
+    let sign =
+        |claims: Value| medusa_conform::engine::jwt::sign_hs256(&claims, secrets.jwt.as_bytes());
     match kind {
         Forge::Tampered => {
             let t =
@@ -148,7 +149,7 @@ fn forge(kind: Forge, st: &ServerState, secrets: &Secrets) -> String {
         Forge::UnknownCustomer => sign(
             json!({"customer_id": "cus_01DOESNOTEXIST0000000000000", "domain": "store", "iat": iat, "exp": iat + 3600}),
         ),
-        Forge::OtherSecret => medusa_conform::jwt::sign_hs256(
+        Forge::OtherSecret => medusa_conform::engine::jwt::sign_hs256(
             &json!({"customer_id": id, "domain": "store", "iat": iat, "exp": iat + 3600}),
             b"not-the-server-secret",
         ),

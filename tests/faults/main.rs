@@ -18,10 +18,10 @@ mod table;
 mod table_v2;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use medusa_conform::event::{ScenarioReport, Status, StepStatus};
-use medusa_conform::harness;
+use medusa_conform::engine::harness;
+use medusa_conform::engine::run::Context;
 use medusa_conform::options::RunOptions;
-use medusa_conform::run::Context;
+use medusa_conform::report::event::{ScenarioReport, Status, StepStatus};
 use proxy::{FaultProxy, Level};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -255,7 +255,7 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
         Some(u) => u.clone(),
         None => {
             let s = rt
-                .block_on(medusa_conform::server::Server::start_ephemeral())
+                .block_on(medusa_conform::server::v1::Server::start_ephemeral())
                 .map_err(|e| e.to_string())?;
             env.insert("MEDUSA_JWT_SECRET".into(), s.jwt_secret.clone());
             let u = s.url.clone();
@@ -285,7 +285,8 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
             .map_err(|e| e.to_string())
     };
     let (default_suite, strict_suite) = (plan(false)?, plan(true)?);
-    let client = medusa_conform::http::client(&Default::default()).map_err(|e| e.to_string())?;
+    let client =
+        medusa_conform::engine::http::client(&Default::default()).map_err(|e| e.to_string())?;
     let env = Arc::new(env);
     // Every pass registers fresh customers: a new seed per pass keeps emails unique.
     let base_seed = std::time::SystemTime::now()
@@ -313,7 +314,7 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
                 events: events.clone(),
                 api: Some(api),
             });
-            let reports = harness::run_all(planned, ctx, concurrency).await;
+            let reports = harness::run_scenarios(planned, ctx, concurrency).await;
             let errors = proxy.errors.lock().map(|e| e.clone()).unwrap_or_default();
             Ok::<_, String>((reports, errors))
         })
@@ -387,7 +388,7 @@ enum JudgeCase {
 }
 
 fn report(name: &str, status: Status, step: Option<StepStatus>) -> ScenarioReport {
-    use medusa_conform::event::{CheckFailure, Phase, StepReport};
+    use medusa_conform::report::event::{CheckFailure, Phase, StepReport};
     let steps = step
         .map(|s| StepReport {
             phase: Phase::Steps,

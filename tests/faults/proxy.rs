@@ -114,13 +114,13 @@ impl Ctx {
         edit: impl FnOnce(&mut serde_json::Map<String, Value>),
     ) -> Option<String> {
         let secret = self.secret.as_ref()?;
-        let mut claims = medusa_conform::jwt::decode(token)
+        let mut claims = medusa_conform::engine::jwt::decode(token)
             .ok()?
             .claims
             .as_object()?
             .clone();
         edit(&mut claims);
-        Some(medusa_conform::jwt::sign_hs256(
+        Some(medusa_conform::engine::jwt::sign_hs256(
             &Value::Object(claims),
             secret.as_bytes(),
         ))
@@ -169,7 +169,7 @@ pub struct FaultProxy {
     pub url: String,
     /// Every failure of the proxy itself (each was answered 502).
     pub errors: Arc<Mutex<Vec<String>>>,
-    _serving: medusa_conform::background::Background,
+    _serving: medusa_conform::server::background::Background,
 }
 
 impl FaultProxy {
@@ -199,7 +199,7 @@ impl FaultProxy {
         Ok(FaultProxy {
             url: format!("http://{addr}"),
             errors,
-            _serving: medusa_conform::background::spawn(listener, app),
+            _serving: medusa_conform::server::background::spawn(listener, app),
         })
     }
 }

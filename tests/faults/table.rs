@@ -477,7 +477,7 @@ pub fn resign_bearer(
 pub fn verifies(ctx: &Ctx, tok: &str, now: i64) -> bool {
     ctx.secret
         .as_ref()
-        .is_some_and(|s| medusa_conform::jwt::verify(tok, s.as_bytes(), now).is_ok())
+        .is_some_and(|s| medusa_conform::engine::jwt::verify(tok, s.as_bytes(), now).is_ok())
 }
 
 fn accept_forged_tokens(q: &mut Req, ctx: &Ctx) -> Option<Resp> {

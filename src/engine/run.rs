@@ -2,11 +2,11 @@
 //! failure) and teardown (always), each step sent exactly once unless it asks to `retry`.
 //! Produces a `ScenarioReport` whose every string has passed through the scenario's redactor.
 
-use crate::actor::{Actor, SetCookie};
-use crate::event::*;
+use crate::engine::actor::{Actor, SetCookie};
+use crate::report::event::*;
 use crate::plan::{Bearer, Scenario, Step};
-use crate::redact::Redactor;
-use crate::template::{Scope, Val, is_secret_name};
+use crate::report::redact::Redactor;
+use crate::lang::template::{Scope, Val, is_secret_name};
 use rand::SeedableRng;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -210,7 +210,7 @@ async fn exec(
     };
     // Through a driver the client builds the request: no curl replays it.
     if ctx.driver.is_none() || step.op.client_op().is_none() {
-        rep.curl = Some(crate::curl::command(&request));
+        rep.curl = Some(crate::report::replay::command(&request));
     }
     rep.request = Some(request);
     let method =
@@ -229,11 +229,11 @@ async fn exec(
         }
         let sent = match (&ctx.driver, step.op.client_op()) {
             (Some(d), Some(op)) => {
-                let actor = crate::driver::seam::actor_id(&st.run_id.0, st.run_id.1, &step.actor);
-                crate::driver::seam::send(d, &actor, op, &prepared).await
+                let actor = crate::engine::seam::actor_id(&st.run_id.0, st.run_id.1, &step.actor);
+                crate::engine::seam::send(d, &actor, op, &prepared).await
             }
-            _ => crate::http::send(rb, step.timeout).await.map(|mut r| {
-                r.sent = Some(crate::http::Sent::from_request(
+            _ => crate::engine::http::send(rb, step.timeout).await.map(|mut r| {
+                r.sent = Some(crate::engine::http::Sent::from_request(
                     &prepared.method,
                     &url,
                     &headers,
@@ -265,7 +265,7 @@ async fn exec(
             && let Some(s) = &resp.sent
         {
             // What the client sent, not what the harness would have sent.
-            let mut r = crate::driver::seam::request_record(s);
+            let mut r = crate::engine::seam::request_record(s);
             r.url = st.redactor.text(&r.url);
             rep.request = Some(r);
             rep.curl = None;
@@ -276,7 +276,7 @@ async fn exec(
             st.redactor.add(&c.value);
         }
         actor.store(&set_cookies, &url);
-        let json = crate::expect::body_json(&resp);
+        let json = crate::engine::check::body_json(&resp);
         if let Some(field) = step.op.keeps_bearer()
             && (200..300).contains(&resp.status)
             && let Some(t) = json
@@ -290,7 +290,7 @@ async fn exec(
         // Anything that looks like a credential in a JSON response is masked too.
         if let Some(j) = &json {
             let mut found = Vec::new();
-            crate::template::TValue::secret_strings(j, &mut found);
+            crate::lang::template::TValue::secret_strings(j, &mut found);
             found.iter().for_each(|s| st.redactor.add(s));
         }
         let mut failures = check_expectations(step, &resp, json.as_ref(), st, strict);
@@ -338,7 +338,7 @@ async fn exec(
 async fn reset_token_step(
     step: &Step,
     mut rep: StepReport,
-    prepared: &crate::operation::Prepared,
+    prepared: &crate::engine::operation::Prepared,
     ctx: &Context,
     st: &mut RunState<'_>,
     started: Instant,
@@ -384,7 +384,7 @@ async fn reset_token_step(
             serde_json::json!({ "message": "no new reset token for this e-mail" }),
         ),
     };
-    let resp = crate::http::Response {
+    let resp = crate::engine::http::Response {
         status,
         reason: if status == 200 { "OK" } else { "Not Found" }.into(),
         headers: vec![("content-type".into(), "application/json".into())],
@@ -404,7 +404,7 @@ async fn reset_token_step(
         headers: vec![],
         body: None,
     });
-    let json = crate::expect::body_json(&resp);
+    let json = crate::engine::check::body_json(&resp);
     let mut failures = check_expectations(step, &resp, json.as_ref(), st, strict);
     take_captures(step, &resp, json.as_ref(), st, &mut failures);
     rep.response = Some(ResponseRecord {
@@ -440,7 +440,7 @@ fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, S
             .cloned()
             .ok_or("must be a map".to_string())
     };
-    let b = crate::jwt::Build {
+    let b = crate::engine::jwt::Build {
         from: spec
             .from
             .as_ref()
@@ -459,11 +459,11 @@ fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, S
         keep_signature: spec.keep_signature,
         tamper_signature: spec.tamper_signature,
     };
-    crate::jwt::build(&b)
+    crate::engine::jwt::build(&b)
 }
 
 /// Runs a scenario; never panics on a misbehaving target, never returns unmasked secrets.
-pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport {
+pub async fn run_scenario(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport {
     let started = Instant::now();
     let mut report = ScenarioReport {
         name: sc.name.clone(),
@@ -484,7 +484,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         steps: vec![],
     };
     if sc.level == crate::plan::Level::Exact && !sc.strict {
-        let why = crate::event::NotApplicable::ExactLevel;
+        let why = crate::report::event::NotApplicable::ExactLevel;
         report.status = Status::NotApplicable;
         report.note = Some(why.to_string());
         report.not_applicable = Some(why);
@@ -506,7 +506,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         return report;
     }
     if let Some(api) = Some(ctx.api.unwrap_or(crate::api::DEFAULT_API)).filter(|a| *a != sc.api) {
-        let why = crate::event::NotApplicable::Mode {
+        let why = crate::report::event::NotApplicable::Mode {
             why: format!(
                 "not applicable: the scenario speaks {}, this run's target {api} (--api)",
                 sc.api
@@ -537,7 +537,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
         .as_ref()
         .filter(|s| ctx.target.scheme() != s.as_str())
     {
-        let why = crate::event::NotApplicable::Scheme {
+        let why = crate::report::event::NotApplicable::Scheme {
             required: scheme.clone(),
             target: ctx.target.scheme().to_string(),
         };
@@ -549,7 +549,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
     if let Some(why) = crate::driver::applicable::verdict(sc, ctx.driver.is_some())
         .or_else(|| unsupported_op(sc, ctx))
     {
-        let why = crate::event::NotApplicable::Mode { why };
+        let why = crate::report::event::NotApplicable::Mode { why };
         report.status = Status::NotApplicable;
         report.note = Some(why.to_string());
         report.not_applicable = Some(why);
@@ -657,7 +657,7 @@ pub async fn run(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport
     if let Some(d) = &ctx.driver {
         // Frees the actors' client instances (a browser context each for medusa-js).
         for a in st.actors.keys() {
-            let id = crate::driver::seam::actor_id(&sc.name, iteration, a);
+            let id = crate::engine::seam::actor_id(&sc.name, iteration, a);
             if let Err(crate::driver::CallError::Fatal(_)) = d.reset(&id).await {
                 failed = true;
             }
@@ -780,19 +780,19 @@ fn judge_known_bug(report: &mut ScenarioReport, k: &crate::plan::KnownBug, stric
     }
 }
 
-type StepFailures = Vec<(crate::source::Span, crate::expect::Failure)>;
+type StepFailures = Vec<(crate::scenario::source::Span, crate::engine::check::Failure)>;
 
 /// The step's expectations that apply at this level (`exact:` ones only under `--strict`).
 fn check_expectations(
     step: &Step,
-    resp: &crate::http::Response,
+    resp: &crate::engine::http::Response,
     json: Option<&Value>,
     st: &mut RunState<'_>,
     strict: bool,
 ) -> StepFailures {
     let mut failures = Vec::new();
     for e in step.expects.iter().filter(|e| strict || !e.exact) {
-        if let Err(f) = crate::expect::check(e, resp, json, &mut st.scope, strict) {
+        if let Err(f) = crate::engine::check::check(e, resp, json, &mut st.scope, strict) {
             failures.push((e.span.clone(), f));
         }
     }
@@ -802,7 +802,7 @@ fn check_expectations(
 /// Captures run only when every expectation held; a capture that finds nothing is a failure.
 fn take_captures(
     step: &Step,
-    resp: &crate::http::Response,
+    resp: &crate::engine::http::Response,
     json: Option<&Value>,
     st: &mut RunState<'_>,
     failures: &mut StepFailures,
@@ -812,14 +812,14 @@ fn take_captures(
     }
     for c in &step.captures {
         let actor = st.actors.entry(step.actor.clone()).or_default();
-        match crate::capture::take(c, resp, json, actor) {
+        match crate::engine::capture::take(c, resp, json, actor) {
             Ok(v) => {
                 st.secret(&v);
                 st.scope.vars.insert(c.name.clone(), v);
             }
             Err(m) => failures.push((
                 c.span.clone(),
-                crate::expect::Failure {
+                crate::engine::check::Failure {
                     check: format!("capture {}", c.name),
                     message: m,
                     diff: vec![],

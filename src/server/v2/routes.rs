@@ -127,7 +127,7 @@ async fn register(
         Err(r) => return *r,
     };
     let mut store = st.store.write().unwrap();
-    let now = crate::server::now_secs();
+    let now = crate::server::v1::now_secs();
     let claims = match store.identity_by_email(&email) {
         Some(i) if i.app_metadata.is_empty() && i.password_is(&password) => {
             tokens::auth_claims(i, &actor, &provider, now)
@@ -157,7 +157,7 @@ async fn login(
     let store = st.store.read().unwrap();
     match store.identity_by_email(&email) {
         Some(i) if i.password_is(&password) => {
-            let claims = tokens::auth_claims(i, &actor, &provider, crate::server::now_secs());
+            let claims = tokens::auth_claims(i, &actor, &provider, crate::server::v1::now_secs());
             token_response(tokens::sign(&claims, &st.jwt_secret))
         }
         _ => errors::unauthorized("Invalid email or password"),
@@ -255,7 +255,7 @@ async fn refresh(
             &format!("AuthIdentity with id: {id} was not found"),
         );
     };
-    let claims = tokens::auth_claims(identity, actor, provider, crate::server::now_secs());
+    let claims = tokens::auth_claims(identity, actor, provider, crate::server::v1::now_secs());
     token_response(tokens::sign(&claims, &st.jwt_secret))
 }
 
@@ -293,7 +293,7 @@ async fn reset_password(
                     &provider,
                     &actor,
                     &jti,
-                    crate::server::now_secs(),
+                    crate::server::v1::now_secs(),
                 );
                 tokens::sign(&claims, &st.jwt_secret)
             })

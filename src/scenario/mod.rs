@@ -2,6 +2,11 @@
 //! diagnostic may need to point at. `docs/scenario-format.md` documents it for people and
 //! `specs/scenario.schema.json` for editors; this is the definition the loader enforces.
 
+pub mod duration;
+pub mod embedded;
+pub mod load;
+pub mod source;
+
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;

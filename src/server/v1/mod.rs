@@ -4,7 +4,7 @@
 //! lifetime, case-insensitive emails, guests, registration logging in, the error bodies).
 //! It is the zero-setup default target and a fast server for client-library CI.
 
-use crate::jwt;
+use crate::engine::jwt;
 use aws_lc_rs::hmac;
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -21,7 +21,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub(crate) mod express;
+pub mod cors;
+pub mod sessions;
+pub mod variation;
+
+use crate::server::express;
 
 /// Session lifetime, as Medusa's default `ttl` (10 h).
 const SESSION_TTL: Duration = Duration::from_secs(36_000);
@@ -31,7 +35,7 @@ const MAX_SESSIONS: usize = 10_000;
 /// Store JWT lifetime (30 days).
 const TOKEN_TTL: i64 = 2_592_000;
 /// body-parser's default JSON limit.
-const BODY_LIMIT: usize = 100 * 1024;
+pub(crate) const BODY_LIMIT: usize = 100 * 1024;
 
 /// How to run the server; filled by the CLI.
 #[derive(Debug, Clone, Default)]
@@ -44,8 +48,8 @@ pub struct ServerConfig {
     pub production: bool,
     /// Not Medusa's behaviour: logout also revokes the customer's bearer tokens (medusajs/medusa#5930 fixed).
     pub revoke_tokens_on_logout: bool,
-    /// Conformant differences from the 1.20.11 wire (`--variation`, src/variation.rs).
-    pub variations: Vec<crate::variation::Variation>,
+    /// Conformant differences from the 1.20.11 wire (`--variation`, src/server/v1/variation.rs).
+    pub variations: Vec<crate::server::v1::variation::Variation>,
     /// Medusa's `store_cors` (comma-separated origins); `None`: `server_cors::DEFAULT_STORE_CORS`.
     pub store_cors: Option<String>,
 }
@@ -69,7 +73,7 @@ struct Store {
 
 struct Inner {
     store: RwLock<Store>,
-    sessions: Mutex<crate::sessions::Sessions>,
+    sessions: Mutex<crate::server::v1::sessions::Sessions>,
     /// customer id → tokens issued at or before this second are revoked (only with the switch).
     revoked: Mutex<HashMap<String, i64>>,
     jwt_secret: String,
@@ -120,7 +124,7 @@ pub(crate) fn hash_password(pw: &str, salt: &[u8]) -> Vec<u8> {
 pub(crate) fn sign_sid(sid: &str, secret: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     let sig = STANDARD_NO_PAD.encode(hmac::sign(&key, sid.as_bytes()).as_ref());
-    crate::template::urlencode(&format!("s:{sid}.{sig}"))
+    crate::lang::template::urlencode(&format!("s:{sid}.{sig}"))
         .replace("%2E", ".")
         .replace("%2D", "-")
         .replace("%5F", "_")
@@ -233,7 +237,7 @@ async fn session_layer(State(st): State<Shared>, mut req: Request, next: Next) -
     resp
 }
 
-fn json_response(status: StatusCode, v: Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, v: Value) -> Response {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
@@ -278,7 +282,7 @@ fn invalid(message: String) -> Response {
 }
 
 /// body-parser reads a body only when the content type is JSON.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -293,7 +297,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// body-parser: JSON only when the content type says so; malformed → 400 HTML, too big → 413.
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
+pub(crate) fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
     if !is_json(headers) || body.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
@@ -673,7 +677,7 @@ async fn post_customers(
             phone: body.get("phone").cloned().unwrap_or(Value::Null),
             has_account,
             hash,
-            created_at: crate::template::rfc3339(SystemTime::now()),
+            created_at: crate::lang::template::rfc3339(SystemTime::now()),
         };
         store.customers.push(c.clone());
         c
@@ -698,7 +702,7 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 fn router(st: Shared) -> Router {
-    let variations = Arc::new(crate::variation::Variations {
+    let variations = Arc::new(crate::server::v1::variation::Variations {
         on: st.cfg.variations.clone(),
         jwt_secret: st.jwt_secret.clone(),
     });
@@ -718,25 +722,25 @@ fn router(st: Shared) -> Router {
     // (not each route), in Express's order: body-parser is app-wide, cors() sits on the `/store`
     // router before its routes, so a preflight is answered before any route and an unknown
     // route's 404 page still carries the CORS headers, while body-parser errors carry none.
-    let cors = crate::server_cors::StoreCors::parse(
+    let cors = crate::server::v1::cors::StoreCors::parse(
         st.cfg
             .store_cors
             .as_deref()
-            .unwrap_or(crate::server_cors::DEFAULT_STORE_CORS),
+            .unwrap_or(crate::server::v1::cors::DEFAULT_STORE_CORS),
     );
     Router::new()
         .fallback_service(routes)
         .layer(axum::middleware::from_fn(express::routing))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(cors),
-            crate::server_cors::layer,
+            crate::server::v1::cors::layer,
         ))
         .layer(axum::middleware::from_fn(express::body_parser))
         .layer(axum::middleware::from_fn_with_state(st, session_layer))
-        // Conformant variations rewrite what the whole server answers (src/variation.rs).
+        // Conformant variations rewrite what the whole server answers (src/server/v1/variation.rs).
         .layer(axum::middleware::from_fn_with_state(
             variations,
-            crate::variation::layer,
+            crate::server::v1::variation::layer,
         ))
 }
 
@@ -745,7 +749,7 @@ pub struct Server {
     pub url: String,
     pub jwt_secret: String,
     inner: Shared,
-    _serving: crate::background::Background,
+    _serving: crate::server::background::Background,
 }
 
 impl Server {
@@ -761,7 +765,7 @@ impl Server {
         let jwt_secret = cfg.jwt_secret.clone().unwrap_or_else(|| random_text(24));
         let inner = Arc::new(Inner {
             store: RwLock::new(Store::default()),
-            sessions: Mutex::new(crate::sessions::Sessions::new(
+            sessions: Mutex::new(crate::server::v1::sessions::Sessions::new(
                 SESSION_TTL.as_secs() as i64,
                 MAX_SESSIONS,
             )),
@@ -771,7 +775,7 @@ impl Server {
             cfg,
         });
         let app = router(inner.clone());
-        let serving = crate::background::spawn(listener, app);
+        let serving = crate::server::background::spawn(listener, app);
         let host = if addr.ip().is_ipv6() {
             format!("[{}]", addr.ip())
         } else {

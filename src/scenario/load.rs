@@ -5,7 +5,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use crate::scenario::ScenarioDoc;
-use crate::source::SourceFile;
+use crate::scenario::source::SourceFile;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -101,7 +101,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
     let mut problems = Vec::new();
     // No paths: the suite compiled into the binary (`embedded`).
     let files: Vec<(String, String, String)> = if paths.is_empty() {
-        crate::embedded::SCENARIOS
+        crate::scenario::embedded::SCENARIOS
             .iter()
             .map(|(rel, text)| {
                 let name = test_name(Path::new(rel), Path::new(""));
@@ -205,9 +205,9 @@ fn yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnostic {
     }
     let mut d = Diagnostic::new(first_line(&msg));
     if let Some(loc) = e.location() {
-        d = d.at(crate::source::Span::new(
+        d = d.at(crate::scenario::source::Span::new(
             file,
-            crate::source::Loc::from_saphyr(&loc),
+            crate::scenario::source::Loc::from_saphyr(&loc),
         ));
     }
     d.rendered = Some(rendered);

@@ -18,12 +18,12 @@ pub(crate) struct Identity {
 
 impl Identity {
     pub(crate) fn password_is(&self, pw: &str) -> bool {
-        let got = crate::server::hash_password(pw, &self.salt);
+        let got = crate::server::v1::hash_password(pw, &self.salt);
         aws_lc_rs::constant_time::verify_slices_are_equal(&got, &self.hash).is_ok()
     }
     pub(crate) fn set_password(&mut self, pw: &str) {
         let salt: [u8; 16] = rand::random();
-        self.hash = crate::server::hash_password(pw, &salt);
+        self.hash = crate::server::v1::hash_password(pw, &salt);
         self.salt = salt.to_vec();
     }
     /// `actor_id` for a token of `actor_type`: `app_metadata.<actor_type>_id`, or `""`.
@@ -81,11 +81,11 @@ pub(crate) struct Store {
 }
 
 pub(crate) fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", crate::server::ulid_like())
+    format!("{prefix}_{}", crate::server::v1::ulid_like())
 }
 
 pub(crate) fn now_iso() -> String {
-    crate::template::rfc3339(std::time::SystemTime::now())
+    crate::lang::template::rfc3339(std::time::SystemTime::now())
 }
 
 impl Store {

@@ -1,11 +1,11 @@
 //! Checks a response against a step's expectations. Each failure names the check, points at
 //! the expectation's YAML line and says expected vs actual.
 
-use crate::actor::SetCookie;
-use crate::http::Response;
+use crate::engine::actor::SetCookie;
+use crate::engine::http::Response;
 use crate::plan::{Check, Expectation, JwtCheck, StatusSpec};
-use crate::predicate::{Mismatch, Pred};
-use crate::template::{Scope, TValue};
+use crate::lang::predicate::{Mismatch, Pred};
+use crate::lang::template::{Scope, TValue};
 use serde_json::Value;
 
 /// A failed expectation before redaction.
@@ -257,7 +257,7 @@ fn check_jwt(j: &JwtCheck, json: Option<&Value>, scope: &mut Scope) -> Result<()
             )
         })?;
     let parts =
-        crate::jwt::decode(token).map_err(|e| fail(&check, format!("expected a JWT: {e}")))?;
+        crate::engine::jwt::decode(token).map_err(|e| fail(&check, format!("expected a JWT: {e}")))?;
     for (where_, doc, preds) in [
         ("header", &parts.header, &j.header),
         ("claims", &parts.claims, &j.claims),

@@ -18,12 +18,12 @@ pub(crate) struct SessionIn {
 }
 
 pub(crate) fn load(st: &Inner, headers: &HeaderMap) -> SessionIn {
-    let Some(sid) = crate::server::cookie_value(headers, "connect.sid")
-        .and_then(|c| crate::server::unsign_cookie(&c, &st.cookie_secret))
+    let Some(sid) = crate::server::v1::cookie_value(headers, "connect.sid")
+        .and_then(|c| crate::server::v1::unsign_cookie(&c, &st.cookie_secret))
     else {
         return SessionIn::default();
     };
-    let now = crate::server::now_secs();
+    let now = crate::server::v1::now_secs();
     let mut s = st.sessions.lock().unwrap();
     if !s.live(&sid, now) {
         return SessionIn::default();
@@ -40,16 +40,16 @@ pub(crate) fn load(st: &Inner, headers: &HeaderMap) -> SessionIn {
 /// Stores `context` in a new session and returns its `Set-Cookie` value. Observed: a request
 /// that already has a live session gets a new one too, and the old one stays live.
 pub(crate) fn save(st: &Inner, context: &Map<String, Value>) -> HeaderValue {
-    let sid = crate::server::random_text(24);
+    let sid = crate::server::v1::random_text(24);
     st.sessions.lock().unwrap().save(
         &sid,
         Some(Value::Object(context.clone()).to_string()),
-        crate::server::now_secs(),
+        crate::server::v1::now_secs(),
     );
     let expires = httpdate::fmt_http_date(SystemTime::now() + super::SESSION_TTL);
     let c = format!(
         "connect.sid={}; Path=/; Expires={expires}; HttpOnly",
-        crate::server::sign_sid(&sid, &st.cookie_secret)
+        crate::server::v1::sign_sid(&sid, &st.cookie_secret)
     );
     HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static("connect.sid=; Path=/"))
 }

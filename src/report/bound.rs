@@ -5,7 +5,7 @@
 //!
 //! Checks never see these limits: they run on the full response before it is recorded.
 
-use crate::event::{ScenarioReport, StepReport};
+use crate::report::event::{ScenarioReport, StepReport};
 
 /// A header value, a URL, one message or diff line.
 pub const LINE: usize = 256;

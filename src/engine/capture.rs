@@ -1,11 +1,11 @@
 //! Captures: values taken from a response (JSONPath, header, Set-Cookie value or attribute,
 //! the actor's jar, a regex on the body, the status) for later steps.
 
-use crate::actor::{Actor, SetCookie};
-use crate::expect::select;
-use crate::http::Response;
+use crate::engine::actor::{Actor, SetCookie};
+use crate::engine::check::select;
+use crate::engine::http::Response;
 use crate::plan::{Capture, CaptureFrom};
-use crate::template::Val;
+use crate::lang::template::Val;
 use serde_json::Value;
 
 pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> Result<Val, String> {

@@ -1,6 +1,6 @@
 //! A `curl` command that replays a step's request, built from the (already masked) record.
 
-use crate::event::RequestRecord;
+use crate::report::event::RequestRecord;
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
@@ -21,7 +21,7 @@ pub fn command(r: &RequestRecord) -> String {
 mod tests {
     #[test]
     fn quotes_single_quotes() {
-        let r = crate::event::RequestRecord {
+        let r = crate::report::event::RequestRecord {
             method: "POST".into(),
             url: "http://h/store/auth".into(),
             headers: vec![("content-type".into(), "application/json".into())],

@@ -440,7 +440,7 @@ fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
         }
         "jwt_claims" => {
             let t = vals.first().ok_or("jwt_claims(token) needs a token")?;
-            let parts = crate::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claims: {e}"))?;
+            let parts = crate::engine::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claims: {e}"))?;
             return Ok(Val {
                 value: parts.claims,
                 secret: t.secret,

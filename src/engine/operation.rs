@@ -9,7 +9,7 @@
 //! | `delete_session` | `auth.deleteSession()` | `DELETE /store/auth` |
 //! | `register` | `customers.create(payload)` | `POST /store/customers`, JSON body |
 
-use crate::template::{Scope, TValue, Val};
+use crate::lang::template::{Scope, TValue, Val};
 use serde_json::Value;
 
 // Built once per step at plan time: boxing the big variant would buy nothing.
@@ -97,10 +97,10 @@ fn note(v: &Val, secrets: &mut Vec<String>) {
     if v.secret {
         match &v.value {
             Value::String(s) => secrets.push(s.clone()),
-            other => crate::template::TValue::secret_strings(other, secrets),
+            other => crate::lang::template::TValue::secret_strings(other, secrets),
         }
     }
-    crate::template::TValue::secret_strings(&v.value, secrets);
+    crate::lang::template::TValue::secret_strings(&v.value, secrets);
 }
 
 fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), String> {

@@ -47,7 +47,7 @@ pub(crate) fn reset_claims(
 }
 
 pub(crate) fn sign(claims: &Value, secret: &str) -> String {
-    crate::jwt::sign_hs256(claims, secret.as_bytes())
+    crate::engine::jwt::sign_hs256(claims, secret.as_bytes())
 }
 
 /// The bearer token of `Authorization`, if its scheme is `bearer` (any case).
@@ -64,7 +64,9 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
 
 /// Verified claims of a JWT (signature with the server's secret, `exp` if present).
 pub(crate) fn verify(token: &str, secret: &str) -> Option<Map<String, Value>> {
-    match crate::jwt::verify(token, secret.as_bytes(), crate::server::now_secs()).ok()? {
+    match crate::engine::jwt::verify(token, secret.as_bytes(), crate::server::v1::now_secs())
+        .ok()?
+    {
         Value::Object(o) => Some(o),
         _ => None,
     }

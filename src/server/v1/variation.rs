@@ -205,7 +205,7 @@ pub async fn layer(State(vs): State<Arc<Variations>>, req: Request, next: Next) 
         }
         if vs.on.iter().any(|v| v.resigns())
             && let Some(t) = j.get("access_token").and_then(Value::as_str)
-            && let Some(mut claims) = crate::jwt::decode(t)
+            && let Some(mut claims) = crate::engine::jwt::decode(t)
                 .ok()
                 .and_then(|p| p.claims.as_object().cloned())
         {
@@ -219,7 +219,7 @@ pub async fn layer(State(vs): State<Arc<Variations>>, req: Request, next: Next) 
                 let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
                 claims.insert("exp".into(), json!(iat + 7 * 86_400));
             }
-            j["access_token"] = json!(crate::jwt::sign_hs256(
+            j["access_token"] = json!(crate::engine::jwt::sign_hs256(
                 &Value::Object(claims),
                 vs.jwt_secret.as_bytes()
             ));

@@ -3,10 +3,10 @@
 //! collects the reports and hands them to the reporters. Returns a documented exit code.
 
 use crate::error::{Error, ExitCode, Selector};
-use crate::event::{ScenarioReport, Status};
+use crate::report::event::{ScenarioReport, Status};
 use crate::options::RunOptions;
 use crate::plan::Scenario;
-use crate::run::Context;
+use crate::engine::run::Context;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::sync::{Arc, Mutex};
 
@@ -22,7 +22,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
     // Compiling the schemas and parsing the YAML are independent: overlap them (start-up time).
     let (specs, loaded) = std::thread::scope(|s| {
         let specs = s.spawn(|| crate::specs::Specs::load(&opts.specs_dir));
-        let loaded = crate::load::load_all(&opts.paths);
+        let loaded = crate::scenario::load::load_all(&opts.paths);
         (
             specs
                 .join()
@@ -211,7 +211,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         Some(t) => t,
         None => {
             let s = rt
-                .block_on(crate::server::Server::start_ephemeral())
+                .block_on(crate::server::v1::Server::start_ephemeral())
                 .map_err(|e| Error::Internal(format!("embedded server: {e}")))?;
             eprintln!(
                 "medusa-conform: no --target or MEDUSA_URL given: running against the embedded reference server at {} \
@@ -228,8 +228,8 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     };
     let target_url = url::Url::parse(&target)
         .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
-    let client = crate::http::client(&opts.client)?;
-    rt.block_on(crate::http::probe(&client, &target_url))?;
+    let client = crate::engine::http::client(&opts.client)?;
+    rt.block_on(crate::engine::http::probe(&client, &target_url))?;
     let driver = match &opts.driver {
         Some(spec) => {
             // The driver sizes its pool of ready clients to how many scenarios run at once.
@@ -381,7 +381,7 @@ fn trials(
                 let (tx, rx) = std::sync::mpsc::channel();
                 let (task_scenarios, task_ctx) = (scenarios.clone(), ctx.clone());
                 rt.spawn(async move {
-                    let report = crate::run::run(&task_scenarios[i], &task_ctx, iteration).await;
+                    let report = crate::engine::run::run_scenario(&task_scenarios[i], &task_ctx, iteration).await;
                     let _ = tx.send(report);
                 });
                 let Ok(report) = rx.recv() else {
@@ -423,9 +423,10 @@ pub fn lint(opts: &RunOptions) -> Result<usize, Error> {
     prepare(opts).map(|s| s.len())
 }
 
-/// Runs scenarios without libtest (for programmatic use: the fault matrix, benchmarks),
-/// `parallel` at a time, returning the reports in the scenarios' order.
-pub async fn run_all(
+/// Runs scenarios without libtest (for the fault matrix and the benchmarks), `parallel` at a
+/// time, returning the reports in the scenarios' order.
+#[cfg(any(test, feature = "internals"))]
+pub async fn run_scenarios(
     scenarios: Arc<Vec<Scenario>>,
     ctx: Arc<Context>,
     parallel: usize,
@@ -435,7 +436,7 @@ pub async fn run_all(
         let scenarios = scenarios.clone();
         move |i: usize| {
             let (scenarios, ctx) = (scenarios.clone(), ctx.clone());
-            async move { crate::run::run(&scenarios[i], &ctx, 0).await }
+            async move { crate::engine::run::run_scenario(&scenarios[i], &ctx, 0).await }
         }
     };
     join_reports(scenarios.len(), parallel, run, |i| {
@@ -446,6 +447,7 @@ pub async fn run_all(
 
 /// Runs `run(0..n)`, `parallel` at a time, in order. A task that fails to join (it panicked)
 /// gets `panicked(i)`: every planned scenario has a report.
+#[cfg(any(test, feature = "internals"))]
 async fn join_reports<F>(
     n: usize,
     parallel: usize,

@@ -2,7 +2,7 @@
 //! `absent`, `length`, `contains`, `one_of`, number comparisons, `starts_with`, `ends_with`,
 //! `keys`. Compiled once at plan time; evaluated against a value that may be absent.
 
-use crate::template::{ParseError, Scope, TValue};
+use crate::lang::template::{ParseError, Scope, TValue};
 use regex::Regex;
 use serde_json::Value;
 
@@ -128,7 +128,7 @@ impl Pred {
                         message: "`keys` takes a list of names".into(),
                         help: None,
                     })?;
-                    Pred::Keys(a.iter().map(crate::template::value_text).collect())
+                    Pred::Keys(a.iter().map(crate::lang::template::value_text).collect())
                 }
                 other => {
                     let hint = crate::suggest::did_you_mean(other, KEYWORDS.iter().copied())
@@ -265,9 +265,9 @@ impl Pred {
             Pred::Contains(t) => {
                 let want = eval!(t);
                 let ok = match actual.unwrap() {
-                    Value::String(s) => s.contains(&crate::template::value_text(&want)),
+                    Value::String(s) => s.contains(&crate::lang::template::value_text(&want)),
                     Value::Array(a) => a.iter().any(|x| json_eq(&want, x)),
-                    Value::Object(o) => o.contains_key(&crate::template::value_text(&want)),
+                    Value::Object(o) => o.contains_key(&crate::lang::template::value_text(&want)),
                     _ => false,
                 };
                 if ok {
@@ -305,7 +305,7 @@ impl Pred {
                 }
             }
             Pred::StartsWith(t) | Pred::EndsWith(t) => {
-                let want = crate::template::value_text(&eval!(t));
+                let want = crate::lang::template::value_text(&eval!(t));
                 let starts = matches!(self, Pred::StartsWith(_));
                 match actual.unwrap() {
                     Value::String(s)

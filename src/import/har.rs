@@ -2,7 +2,7 @@
 //! Firefox's DevTools "Save all as HAR", a Playwright `recordHar`) becomes one scenario.
 //!
 //! Each kept entry is turned into a curl-like request and mapped by the curl importer's
-//! [`build_step`](crate::import_curl) over one shared variable table, so both importers agree on
+//! [`build_step`](crate::import::curl) over one shared variable table, so both importers agree on
 //! operations, secret scrubbing and YAML. What the HAR adds is the session around the requests:
 //! - Entries are sorted by `startedDateTime` (browsers write them in completion order).
 //! - Only Store Auth calls are kept (register, authenticate, get_session, exists, get_token,
@@ -29,7 +29,7 @@
 //! [`MAX_BODY_BYTES`] are not decoded. A truncated or non-HAR file is an error naming
 //! `file:line:col` (from serde_json), never a panic.
 
-use crate::import_curl::{
+use crate::import::curl::{
     BuiltStep, CurlRequest, ImportError, Kind, Vars, build_step, comment_text, emit_item,
     split_url, yaml_scalar,
 };
@@ -494,8 +494,8 @@ pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarErro
                         .map(|p| {
                             format!(
                                 "{}={}",
-                                crate::template::urlencode(&p.name),
-                                crate::template::urlencode(&p.value)
+                                crate::lang::template::urlencode(&p.name),
+                                crate::lang::template::urlencode(&p.value)
                             )
                         })
                         .collect::<Vec<_>>()
@@ -541,7 +541,7 @@ pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarErro
         // A registered e-mail becomes `unique_email()`: the recorded one must not name the step.
         if let Some(Value::String(name)) = built.step.get_mut("name") {
             for email in registered_before.iter().chain(&registered_emails) {
-                for form in [email.clone(), crate::template::urlencode(email)] {
+                for form in [email.clone(), crate::lang::template::urlencode(email)] {
                     if name.contains(&form) {
                         *name = name.replace(&form, "<email>");
                     }
@@ -709,7 +709,7 @@ fn render(
             Kind::Plain if registered_emails.contains(&d.original) => {
                 "{{ unique_email() }}".to_string()
             }
-            Kind::Plain => crate::import_curl::template_literal(&d.original),
+            Kind::Plain => crate::import::curl::template_literal(&d.original),
             Kind::Env if registered_passwords.contains(&d.original) => {
                 "Pw-{{ random_string(16) }}".to_string()
             }
@@ -719,7 +719,7 @@ fn render(
             }
             Kind::ChangeMe | Kind::Derived => d.placeholder.clone(),
         };
-        if d.kind != Kind::Plain && !crate::template::is_secret_name(&d.name) {
+        if d.kind != Kind::Plain && !crate::lang::template::is_secret_name(&d.name) {
             secrets.push(d.name.clone());
         }
         lines.push(format!(

@@ -3,13 +3,13 @@
 //! Undefined variables are found by walking the steps in order (vars, then captures).
 
 use crate::diagnostic::Diagnostic;
-use crate::load::Loaded;
-use crate::operation::Op;
-use crate::predicate::Pred;
+use crate::scenario::load::Loaded;
+use crate::engine::operation::Op;
+use crate::lang::predicate::Pred;
 use crate::scenario::{STEP_KEYS, SValue, ScenarioDoc, SpannedMap, StepDoc};
-use crate::source::{Loc, SourceFile, Span};
+use crate::scenario::source::{Loc, SourceFile, Span};
 use crate::specs::Specs;
-use crate::template::{ParseError, TValue};
+use crate::lang::template::{ParseError, TValue};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 use std::collections::HashSet;
@@ -283,7 +283,7 @@ impl Planner<'_> {
     }
 
     fn duration(&mut self, s: &Spanned<String>) -> Duration {
-        crate::duration::parse(&s.value).unwrap_or_else(|| {
+        crate::scenario::duration::parse(&s.value).unwrap_or_else(|| {
             self.err(
                 self.span(s),
                 format!("`{}` is not a duration", s.value),
@@ -921,8 +921,8 @@ impl Planner<'_> {
                 }
             };
             let derived_secret = match &from {
-                CaptureFrom::Json(_, p) => crate::template::is_secret_name(p),
-                CaptureFrom::Header(h) => crate::template::is_secret_name(h) || h == "set-cookie",
+                CaptureFrom::Json(_, p) => crate::lang::template::is_secret_name(p),
+                CaptureFrom::Header(h) => crate::lang::template::is_secret_name(h) || h == "set-cookie",
                 CaptureFrom::Cookie { attr, .. } => {
                     attr.is_none() || attr.as_deref() == Some("value")
                 }
@@ -930,7 +930,7 @@ impl Planner<'_> {
             };
             self.defined.insert(name.clone());
             out.push(Capture {
-                secret: secret || derived_secret || crate::template::is_secret_name(&name),
+                secret: secret || derived_secret || crate::lang::template::is_secret_name(&name),
                 name,
                 span,
                 from,
@@ -973,7 +973,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
     for (k, v) in &d.vars.0 {
         let t = p.tvalue(v);
         p.defined.insert(k.value.clone());
-        let secret = secrets.contains(&k.value) || crate::template::is_secret_name(&k.value);
+        let secret = secrets.contains(&k.value) || crate::lang::template::is_secret_name(&k.value);
         vars.push((k.value.clone(), t, secret));
     }
     let phase = |steps: &[Spanned<StepDoc>], name: &str, p: &mut Planner| -> Vec<Step> {

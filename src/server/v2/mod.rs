@@ -65,11 +65,11 @@ pub struct ServerConfig {
 
 pub(crate) struct Inner {
     store: RwLock<store::Store>,
-    sessions: Mutex<crate::sessions::Sessions>,
+    sessions: Mutex<crate::server::v1::sessions::Sessions>,
     jwt_secret: String,
     cookie_secret: String,
     publishable_key: String,
-    cors: crate::server_cors::StoreCors,
+    cors: crate::server::v1::cors::StoreCors,
     events: events::Events,
 }
 
@@ -88,7 +88,7 @@ pub struct Server {
     pub jwt_secret: String,
     pub publishable_key: String,
     inner: Shared,
-    _serving: crate::background::Background,
+    _serving: crate::server::background::Background,
 }
 
 impl Server {
@@ -104,7 +104,7 @@ impl Server {
         let jwt_secret = cfg
             .jwt_secret
             .clone()
-            .unwrap_or_else(|| crate::server::random_text(24));
+            .unwrap_or_else(|| crate::server::v1::random_text(24));
         let publishable_key = cfg.publishable_key.clone().unwrap_or_else(|| {
             let mut b = [0u8; 32];
             rand::fill(&mut b);
@@ -119,7 +119,7 @@ impl Server {
         }
         let inner = Arc::new(Inner {
             store: RwLock::new(store),
-            sessions: Mutex::new(crate::sessions::Sessions::new(
+            sessions: Mutex::new(crate::server::v1::sessions::Sessions::new(
                 SESSION_TTL.as_secs() as i64,
                 MAX_SESSIONS,
             )),
@@ -127,12 +127,14 @@ impl Server {
             cookie_secret: cfg
                 .cookie_secret
                 .clone()
-                .unwrap_or_else(|| crate::server::random_text(24)),
+                .unwrap_or_else(|| crate::server::v1::random_text(24)),
             publishable_key: publishable_key.clone(),
-            cors: crate::server_cors::StoreCors::parse(cfg.cors.as_deref().unwrap_or(DEFAULT_CORS)),
+            cors: crate::server::v1::cors::StoreCors::parse(
+                cfg.cors.as_deref().unwrap_or(DEFAULT_CORS),
+            ),
             events: events::Events::new(cfg.events.clone()),
         });
-        let serving = crate::background::spawn(listener, router(inner.clone()));
+        let serving = crate::server::background::spawn(listener, router(inner.clone()));
         let host = if addr.ip().is_ipv6() {
             format!("[{}]", addr.ip())
         } else {

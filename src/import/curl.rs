@@ -689,7 +689,7 @@ fn apply(
         "user-agent" => r.headers.push(("User-Agent".into(), arg)),
         "referer" => r.headers.push(("Referer".into(), arg)),
         "oauth2-bearer" => r.bearer = Some(arg),
-        "max-time" => match crate::duration::parse(&arg) {
+        "max-time" => match crate::scenario::duration::parse(&arg) {
             Some(d) if !d.is_zero() && arg.trim().parse::<f64>().is_ok() => {
                 r.timeout = Some(format!("{}s", arg.trim()))
             }
@@ -715,7 +715,7 @@ fn data_urlencode(option: &str, arg: &str) -> Result<String, ImportError> {
             reason: "`@file` reads the data from a file; paste it as `name=content`".into(),
         });
     }
-    let enc = crate::template::urlencode;
+    let enc = crate::lang::template::urlencode;
     Ok(match eq {
         Some(0) => enc(&arg[1..]),
         Some(e) => format!("{}={}", &arg[..e], enc(&arg[e + 1..])),
@@ -1490,12 +1490,12 @@ fn exists_arg(seg: &str, vars: &mut Vars) -> Option<Value> {
     };
     let mut m = Map::new();
     let same_hex = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    if seg == crate::operation::encode_segment(&email) {
+    if seg == crate::engine::operation::encode_segment(&email) {
         m.insert("email".into(), Value::String(value));
     } else if seg == email {
         m.insert("email".into(), Value::String(value));
         m.insert("encode".into(), Value::Bool(false));
-    } else if same_hex(seg, &crate::template::urlencode(&email)) && email.contains('@') {
+    } else if same_hex(seg, &crate::lang::template::urlencode(&email)) && email.contains('@') {
         // `a%40b.com`: what `| urlencode` produces, sent verbatim.
         let name = vars.get("email", &email, Kind::Plain);
         m.insert(
@@ -1790,7 +1790,7 @@ pub fn render_scenario(imported: &Imported) -> String {
     let unmasked: Vec<&String> = imported
         .secret_vars
         .iter()
-        .filter(|n| !crate::template::is_secret_name(n))
+        .filter(|n| !crate::lang::template::is_secret_name(n))
         .collect();
     if !unmasked.is_empty() {
         out.push_str("secrets:\n");

@@ -4,10 +4,10 @@
 //! value) and [`Sent`] from the wire record. A rejection without a response is a transport-level
 //! step error, as a refused connection is for direct HTTP.
 
-use super::protocol::{CallResult, Outcome, Wire};
-use super::{CallError, Driver};
-use crate::http::{Response, Sent};
-use crate::operation::Prepared;
+use crate::driver::protocol::{CallResult, Outcome, Wire};
+use crate::driver::{CallError, Driver};
+use crate::engine::http::{Response, Sent};
+use crate::engine::operation::Prepared;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -97,8 +97,8 @@ pub fn response(r: CallResult) -> Result<Response, String> {
         other => serde_json::to_vec(other).unwrap_or_default(),
     };
     // The same cap as for direct HTTP (a runaway driver answer stays bounded in reports).
-    let truncated = body.len() > crate::http::BODY_CAP;
-    body.truncate(crate::http::BODY_CAP);
+    let truncated = body.len() > crate::engine::http::BODY_CAP;
+    body.truncate(crate::engine::http::BODY_CAP);
     Ok(Response {
         status,
         reason: reqwest::StatusCode::from_u16(status)
@@ -116,21 +116,21 @@ pub fn response(r: CallResult) -> Result<Response, String> {
 }
 
 /// The wire record as the report's request record (flags only, never values).
-pub fn request_record(s: &Sent) -> crate::event::RequestRecord {
+pub fn request_record(s: &Sent) -> crate::report::event::RequestRecord {
     let mut headers = Vec::new();
     if s.cookie {
         headers.push((
             "cookie".into(),
-            format!("{} (sent by the client)", crate::redact::MASK),
+            format!("{} (sent by the client)", crate::report::redact::MASK),
         ));
     }
     if s.bearer {
         headers.push((
             "authorization".into(),
-            format!("Bearer {} (sent by the client)", crate::redact::MASK),
+            format!("Bearer {} (sent by the client)", crate::report::redact::MASK),
         ));
     }
-    crate::event::RequestRecord {
+    crate::report::event::RequestRecord {
         method: s.method.clone(),
         url: s.url.clone(),
         headers,

@@ -1,7 +1,7 @@
 //! What a run produced, step by step: the records every reporter reads. They are built by
 //! `run` with every secret already masked, so reporters cannot leak what they never see.
 
-use crate::source::Span;
+use crate::scenario::source::Span;
 use crate::specs::Violation;
 use serde::Serialize;
 

@@ -1,0 +1,9 @@
+//! The embedded reference servers (`medusa-conform serve`, and the default target of `run`):
+//! [`v1`] speaks Medusa 1.20's Store Auth API, [`v2`] Medusa 2.21's customer auth. Both run on
+//! axum behind [`express`], which answers the way Express does (routing, 404 page, ETags), as
+//! both Medusa versions run on Express; [`background`] serves either on the caller's runtime.
+
+pub mod background;
+pub mod express;
+pub mod v1;
+pub mod v2;
