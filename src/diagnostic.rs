@@ -55,6 +55,15 @@ impl Diagnostic {
         self.render_with(&Renderer::styled())
     }
 
+    /// Renders for a terminal when `styled`, else plain.
+    pub fn render(&self, styled: bool) -> String {
+        if styled {
+            self.render_styled()
+        } else {
+            self.render_plain()
+        }
+    }
+
     fn render_with(&self, renderer: &Renderer) -> String {
         if let Some(r) = &self.rendered {
             return r.clone();

@@ -97,6 +97,30 @@ pub struct ApiOp {
 }
 
 impl ApiOp {
+    /// An operation with no publishable key, nothing kept, no local answer, any arguments: the
+    /// packs' tables override the rest with struct-update syntax.
+    pub const fn new(
+        name: &'static str,
+        doc: &'static str,
+        method: &'static str,
+        path: &'static str,
+        body: Body,
+        cred: Cred,
+    ) -> ApiOp {
+        ApiOp {
+            name,
+            doc,
+            method,
+            path,
+            body,
+            cred,
+            publishable_key: false,
+            keep_bearer: None,
+            local: None,
+            args: None,
+        }
+    }
+
     pub fn needs(&self) -> Option<Needs> {
         if self.local == Some(Local::ResetToken) {
             Some(Needs::Events)

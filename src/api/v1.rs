@@ -11,18 +11,8 @@ const fn op(
     path: &'static str,
     body: Body,
 ) -> ApiOp {
-    ApiOp {
-        name,
-        doc,
-        method,
-        path,
-        body,
-        cred: Cred::Actor,
-        publishable_key: false,
-        keep_bearer: None,
-        local: None,
-        args: None,
-    }
+    // medusa-js sends the actor's cookie and, once it has one, its bearer token.
+    ApiOp::new(name, doc, method, path, body, Cred::Actor)
 }
 
 pub static API: Api = Api {

@@ -23,18 +23,7 @@ const fn op(
     method: &'static str,
     path: &'static str,
 ) -> ApiOp {
-    ApiOp {
-        name,
-        doc,
-        method,
-        path,
-        body: Body::Json,
-        cred: Cred::None,
-        publishable_key: false,
-        keep_bearer: None,
-        local: None,
-        args: None,
-    }
+    ApiOp::new(name, doc, method, path, Body::Json, Cred::None)
 }
 
 pub static API: Api = Api {

@@ -68,11 +68,7 @@ pub fn failure(r: &ScenarioReport, styled: bool) -> String {
             if let Some(sp) = &s.span {
                 d = d.at(sp.clone());
             }
-            out.push_str(&if styled {
-                d.render_styled()
-            } else {
-                d.render_plain()
-            });
+            out.push_str(&d.render(styled));
             out.push('\n');
         }
         for f in &s.failures {
@@ -81,11 +77,7 @@ pub fn failure(r: &ScenarioReport, styled: bool) -> String {
             if let Some(sp) = &f.span {
                 d = d.at(sp.clone());
             }
-            out.push_str(&if styled {
-                d.render_styled()
-            } else {
-                d.render_plain()
-            });
+            out.push_str(&d.render(styled));
             out.push('\n');
             for line in &f.diff {
                 let _ = writeln!(out, "  diff: {line}");
