@@ -176,7 +176,7 @@ async fn exec(
     }
     let token = match &step.bearer {
         _ if prepared.bearer.is_some() => prepared.bearer.clone(),
-        Bearer::Session => actor.token.clone(),
+        Bearer::ActorToken => actor.token.clone(),
         Bearer::None => None,
         Bearer::Given(t) => match t.eval(&mut st.scope) {
             Ok(v) => Some(v.as_text()),
