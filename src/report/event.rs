@@ -157,3 +157,24 @@ impl ScenarioReport {
             .filter(|s| matches!(s.status, StepStatus::Failed | StepStatus::Error))
     }
 }
+
+impl StepReport {
+    /// A step's record before it runs: nothing sent, nothing received, nothing failed yet.
+    pub fn new(phase: Phase, name: String, actor: String, position: String) -> Self {
+        StepReport {
+            phase,
+            name,
+            actor,
+            position,
+            status: StepStatus::NotRun,
+            duration_ms: 0,
+            attempts: 0,
+            error: None,
+            failures: vec![],
+            request: None,
+            response: None,
+            curl: None,
+            span: None,
+        }
+    }
+}
