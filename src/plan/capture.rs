@@ -10,7 +10,7 @@ use crate::scenario::{SValue, SpannedMap};
 use serde_json::{Map, Value};
 
 /// The options of a capture written as a map.
-const CAPTURE_OPTIONS: &[&str] = &[
+const CAPTURE_KEYS: &[&str] = &[
     "json", "header", "cookie", "attr", "jar", "regex", "group", "status", "secret",
 ];
 
@@ -55,12 +55,12 @@ impl Planner<'_> {
         span: &Span,
         o: &Map<String, Value>,
     ) -> Option<(CaptureFrom, bool)> {
-        if let Some(k) = o.keys().find(|k| !CAPTURE_OPTIONS.contains(&k.as_str())) {
+        if let Some(k) = o.keys().find(|k| !CAPTURE_KEYS.contains(&k.as_str())) {
             self.err(
                 span.clone(),
                 format!("capture `{name}` has no option `{k}`"),
-                suggest(k, CAPTURE_OPTIONS)
-                    .or(Some(format!("options: {}", CAPTURE_OPTIONS.join(", ")))),
+                suggest(k, CAPTURE_KEYS)
+                    .or(Some(format!("options: {}", CAPTURE_KEYS.join(", ")))),
             );
             return None;
         }

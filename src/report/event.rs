@@ -85,6 +85,17 @@ pub enum Phase {
     Teardown,
 }
 
+/// The phase as the text reports name it on a step's line.
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Phase::Setup => "setup",
+            Phase::Steps => "step",
+            Phase::Teardown => "teardown",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
