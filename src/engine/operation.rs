@@ -12,8 +12,6 @@
 use crate::lang::template::{Scope, TValue, Val};
 use serde_json::Value;
 
-// Built once per step at plan time: boxing the big variant would buy nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Op {
     Authenticate(TValue),
@@ -206,40 +204,54 @@ impl Op {
                 body,
             } => {
                 p.method = method.clone();
-                let pv = path.eval(scope)?;
-                note(&pv, &mut p.secrets);
-                p.path = pv.as_text();
-                for (k, v) in query {
-                    let v = v.eval(scope)?;
-                    note(&v, &mut p.secrets);
-                    p.query.push((k.clone(), v.as_text()));
-                }
-                for (k, v) in headers {
-                    let v = v.eval(scope)?;
-                    note(&v, &mut p.secrets);
-                    p.headers.push((k.to_ascii_lowercase(), v.as_text()));
-                }
-                if let Some(j) = json {
-                    json_body(j, scope, &mut p)?;
-                    // A header given explicitly wins over the default JSON content type.
-                    if p.headers
-                        .iter()
-                        .filter(|(k, _)| k == "content-type")
-                        .count()
-                        > 1
-                    {
-                        p.headers
-                            .retain(|(k, v)| k != "content-type" || v != "application/json");
-                    }
-                } else if let Some(b) = body {
-                    let v = b.eval(scope)?;
-                    note(&v, &mut p.secrets);
-                    p.body = Some(v.as_text().into_bytes());
-                }
+                raw_request(path, query, headers, json.as_ref(), body.as_ref(), scope, &mut p)?;
             }
         }
         Ok(p)
     }
+}
+
+/// Builds a raw `request:`: path, query, headers, then a JSON or a text body.
+fn raw_request(
+    path: &TValue,
+    query: &[(String, TValue)],
+    headers: &[(String, TValue)],
+    json: Option<&TValue>,
+    body: Option<&TValue>,
+    scope: &mut Scope,
+    p: &mut Prepared,
+) -> Result<(), String> {
+    let pv = path.eval(scope)?;
+    note(&pv, &mut p.secrets);
+    p.path = pv.as_text();
+    for (k, v) in query {
+        let v = v.eval(scope)?;
+        note(&v, &mut p.secrets);
+        p.query.push((k.clone(), v.as_text()));
+    }
+    for (k, v) in headers {
+        let v = v.eval(scope)?;
+        note(&v, &mut p.secrets);
+        p.headers.push((k.to_ascii_lowercase(), v.as_text()));
+    }
+    if let Some(j) = json {
+        json_body(j, scope, p)?;
+        // A header given explicitly wins over the default JSON content type.
+        if p.headers
+            .iter()
+            .filter(|(k, _)| k == "content-type")
+            .count()
+            > 1
+        {
+            p.headers
+                .retain(|(k, v)| k != "content-type" || v != "application/json");
+        }
+    } else if let Some(b) = body {
+        let v = b.eval(scope)?;
+        note(&v, &mut p.secrets);
+        p.body = Some(v.as_text().into_bytes());
+    }
+    Ok(())
 }
 
 /// Builds an API table call: placeholders from the arguments (else the API's defaults), the
