@@ -5,7 +5,7 @@ use crate::engine::actor::SetCookie;
 use crate::engine::http::Response;
 use crate::plan::{Check, CookieAttr, Expectation, JwtCheck, StatusSpec};
 use crate::lang::predicate::{Mismatch, Pred};
-use crate::lang::template::{Scope, TValue};
+use crate::lang::template::{Scope, JsonTemplate};
 use serde_json::Value;
 
 /// A failed expectation before redaction.
@@ -115,7 +115,7 @@ fn check_status(spec: &StatusSpec, r: &Response) -> Result<(), Failure> {
 /// itself spells out parameters (`application/json; charset=utf-8`).
 fn check_content_type(p: &Pred, r: &Response, scope: &mut Scope) -> Result<(), Failure> {
     let full = r.header("content-type");
-    let wants_full = matches!(p, Pred::Equals(TValue::Const(Value::String(s))) if s.contains(';'));
+    let wants_full = matches!(p, Pred::Equals(JsonTemplate::Const(Value::String(s))) if s.contains(';'));
     let actual = full.map(|f| {
         if wants_full {
             f

@@ -9,33 +9,33 @@
 //! | `delete_session` | `auth.deleteSession()` | `DELETE /store/auth` |
 //! | `register` | `customers.create(payload)` | `POST /store/customers`, JSON body |
 
-use crate::lang::template::{Scope, TValue, Val};
+use crate::lang::template::{Scope, JsonTemplate, RuntimeValue};
 use serde_json::Value;
 
 #[derive(Debug)]
 pub enum Op {
-    Authenticate(TValue),
+    Authenticate(JsonTemplate),
     GetSession,
     Exists {
-        email: TValue,
+        email: JsonTemplate,
         encode: bool,
     },
-    GetToken(TValue),
+    GetToken(JsonTemplate),
     DeleteSession,
-    Register(TValue),
+    Register(JsonTemplate),
     /// A `call:` of the scenario's API table (src/api/).
     Api {
         api: &'static crate::api::Api,
         op: &'static crate::api::ApiOp,
-        args: TValue,
+        args: JsonTemplate,
     },
     Request {
         method: String,
-        path: TValue,
-        query: Vec<(String, TValue)>,
-        headers: Vec<(String, TValue)>,
-        json: Option<TValue>,
-        body: Option<TValue>,
+        path: JsonTemplate,
+        query: Vec<(String, JsonTemplate)>,
+        headers: Vec<(String, JsonTemplate)>,
+        json: Option<JsonTemplate>,
+        body: Option<JsonTemplate>,
     },
 }
 
@@ -91,17 +91,17 @@ pub fn encode_segment(s: &str) -> String {
     out
 }
 
-fn note(v: &Val, secrets: &mut Vec<String>) {
+fn note(v: &RuntimeValue, secrets: &mut Vec<String>) {
     if v.secret {
         match &v.value {
             Value::String(s) => secrets.push(s.clone()),
-            other => crate::lang::template::TValue::secret_strings(other, secrets),
+            other => crate::lang::template::JsonTemplate::secret_strings(other, secrets),
         }
     }
-    crate::lang::template::TValue::secret_strings(&v.value, secrets);
+    crate::lang::template::JsonTemplate::secret_strings(&v.value, secrets);
 }
 
-fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), String> {
+fn json_body(t: &JsonTemplate, scope: &mut Scope, p: &mut Prepared) -> Result<(), String> {
     let v = t.eval_noting(scope, &mut p.secrets)?;
     // `authenticate:` with no value means an empty object body.
     let body = if v.is_null() {
@@ -213,11 +213,11 @@ impl Op {
 
 /// Builds a raw `request:`: path, query, headers, then a JSON or a text body.
 fn raw_request(
-    path: &TValue,
-    query: &[(String, TValue)],
-    headers: &[(String, TValue)],
-    json: Option<&TValue>,
-    body: Option<&TValue>,
+    path: &JsonTemplate,
+    query: &[(String, JsonTemplate)],
+    headers: &[(String, JsonTemplate)],
+    json: Option<&JsonTemplate>,
+    body: Option<&JsonTemplate>,
     scope: &mut Scope,
     p: &mut Prepared,
 ) -> Result<(), String> {
@@ -259,7 +259,7 @@ fn raw_request(
 fn api_call(
     api: &crate::api::Api,
     op: &crate::api::ApiOp,
-    args: &TValue,
+    args: &JsonTemplate,
     scope: &mut Scope,
     p: &mut Prepared,
 ) -> Result<(), String> {

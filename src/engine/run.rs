@@ -6,7 +6,7 @@ use crate::engine::actor::{Actor, SetCookie};
 use crate::report::event::*;
 use crate::plan::{Bearer, Scenario, Step};
 use crate::report::redact::Redactor;
-use crate::lang::template::{Scope, Val, is_secret_name};
+use crate::lang::template::{Scope, RuntimeValue, is_secret_name};
 use rand::SeedableRng;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -87,7 +87,7 @@ struct RunState<'a> {
 }
 
 impl RunState<'_> {
-    fn secret(&self, v: &Val) {
+    fn secret(&self, v: &RuntimeValue) {
         if v.secret {
             match &v.value {
                 Value::String(s) => self.redactor.add(s),
@@ -353,7 +353,7 @@ fn learn_from_response(
     // Anything that looks like a credential in a JSON response is masked too.
     if let Some(j) = &json {
         let mut found = Vec::new();
-        crate::lang::template::TValue::secret_strings(j, &mut found);
+        crate::lang::template::JsonTemplate::secret_strings(j, &mut found);
         found.iter().for_each(|s| st.redactor.add(s));
     }
     json
@@ -486,7 +486,7 @@ async fn newest_reset_token(
 }
 
 fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, String> {
-    let obj = |v: Val| {
+    let obj = |v: RuntimeValue| {
         v.value
             .as_object()
             .cloned()
@@ -691,10 +691,10 @@ fn bind_vars(sc: &Scenario, ctx: &Context, st: &mut RunState<'_>) -> Result<(), 
         ("target_https", Value::from(ctx.target.scheme() == "https")),
     ];
     for (k, v) in builtin {
-        st.scope.vars.insert(k.into(), Val::plain(v));
+        st.scope.vars.insert(k.into(), RuntimeValue::plain(v));
     }
     for (k, v) in &ctx.cli_vars {
-        let val = Val {
+        let val = RuntimeValue {
             value: Value::String(v.clone()),
             secret: is_secret_name(k),
         };

@@ -15,7 +15,7 @@ pub use model::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::lang::predicate::Pred;
-use crate::lang::template::{ParseError, TValue, is_secret_name};
+use crate::lang::template::{ParseError, JsonTemplate, is_secret_name};
 use crate::scenario::load::Loaded;
 use crate::scenario::source::{Loc, SourceFile, Span};
 use crate::scenario::{SValue, ScenarioDoc, SpannedMap, StepDoc};
@@ -165,11 +165,11 @@ impl<'a> Planner<'a> {
     }
 
     /// `vars:` in order (each may use the ones before it), marked secret by `secrets:` or name.
-    fn vars(&mut self, d: &ScenarioDoc) -> Vec<(String, TValue, bool)> {
+    fn vars(&mut self, d: &ScenarioDoc) -> Vec<(String, JsonTemplate, bool)> {
         let secrets: HashSet<&str> = d.secrets.iter().map(|s| s.value.as_str()).collect();
         let mut vars = Vec::new();
         for (k, v) in &d.vars.0 {
-            let t = self.tvalue(v);
+            let t = self.json_template(v);
             self.defined.insert(k.value.clone());
             let secret = secrets.contains(k.value.as_str()) || is_secret_name(&k.value);
             vars.push((k.value.clone(), t, secret));
@@ -267,15 +267,15 @@ impl Planner<'_> {
         }
     }
 
-    fn tvalue(&mut self, v: &SValue) -> TValue {
+    fn json_template(&mut self, v: &SValue) -> JsonTemplate {
         let span = self.span(v);
         self.template_at(&span, &v.value)
-            .unwrap_or(TValue::Const(Value::Null))
+            .unwrap_or(JsonTemplate::Const(Value::Null))
     }
 
     /// Compiles a template found inside a value at `span`; `None` (reported) if it is invalid.
-    fn template_at(&mut self, span: &Span, v: &Value) -> Option<TValue> {
-        match TValue::compile(v) {
+    fn template_at(&mut self, span: &Span, v: &Value) -> Option<JsonTemplate> {
+        match JsonTemplate::compile(v) {
             Ok(t) => {
                 self.use_vars(span, t.variables());
                 Some(t)
@@ -331,9 +331,9 @@ impl Planner<'_> {
         })
     }
 
-    fn map(&mut self, m: &SpannedMap<SValue>) -> Vec<(String, TValue)> {
+    fn map(&mut self, m: &SpannedMap<SValue>) -> Vec<(String, JsonTemplate)> {
         m.0.iter()
-            .map(|(k, v)| (k.value.clone(), self.tvalue(v)))
+            .map(|(k, v)| (k.value.clone(), self.json_template(v)))
             .collect()
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::engine::operation::Op;
 use crate::lang::predicate::Pred;
-use crate::lang::template::TValue;
+use crate::lang::template::JsonTemplate;
 use crate::scenario::source::{SourceFile, Span};
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,7 +53,7 @@ pub struct Scenario {
     pub requires_env: Vec<String>,
     pub requires_scheme: Option<String>,
     pub known_bug: Option<KnownBug>,
-    pub vars: Vec<(String, TValue, bool)>,
+    pub vars: Vec<(String, JsonTemplate, bool)>,
     pub setup: Vec<Step>,
     pub steps: Vec<Step>,
     pub teardown: Vec<Step>,
@@ -74,17 +74,17 @@ pub enum Bearer {
     /// The actor's token from `get_token`, if any (the JS client's behaviour).
     ActorToken,
     None,
-    Given(TValue),
+    Given(JsonTemplate),
     Jwt(JwtSpec),
 }
 
 #[derive(Debug, Clone)]
 pub struct JwtSpec {
-    pub from: Option<TValue>,
-    pub claims: TValue,
-    pub header: TValue,
+    pub from: Option<JsonTemplate>,
+    pub claims: JsonTemplate,
+    pub header: JsonTemplate,
     pub alg: Option<String>,
-    pub secret: Option<TValue>,
+    pub secret: Option<JsonTemplate>,
     pub keep_signature: bool,
     pub tamper_signature: bool,
 }
@@ -97,7 +97,7 @@ pub struct Step {
     pub op: Op,
     pub send_cookies: bool,
     pub bearer: Bearer,
-    pub headers: Vec<(String, TValue)>,
+    pub headers: Vec<(String, JsonTemplate)>,
     pub retry: Option<(u32, Duration)>,
     pub timeout: Duration,
     pub expects: Vec<Expectation>,

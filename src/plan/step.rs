@@ -6,7 +6,7 @@ use super::{Planner, suggest};
 use super::{Bearer, DEFAULT_ACTOR, DEFAULT_STEP_TIMEOUT, JwtSpec, Step};
 use crate::api::{ApiOp, Cred};
 use crate::engine::operation::Op;
-use crate::lang::template::TValue;
+use crate::lang::template::JsonTemplate;
 use crate::scenario::source::Span;
 use crate::scenario::{RequestDoc, SValue, StepDoc};
 use serde_json::Value;
@@ -192,7 +192,7 @@ impl Planner<'_> {
         if key == "exists" {
             return self.exists(arg);
         }
-        let body = self.tvalue(arg);
+        let body = self.json_template(arg);
         Some(match key {
             "authenticate" => Op::Authenticate(body),
             "get_token" => Op::GetToken(body),
@@ -219,8 +219,8 @@ impl Planner<'_> {
             self.call_args(api_op, w);
         }
         let args = args
-            .map(|w| self.tvalue(w))
-            .unwrap_or(TValue::Const(Value::Null));
+            .map(|w| self.json_template(w))
+            .unwrap_or(JsonTemplate::Const(Value::Null));
         Some(Op::Api {
             api: self.api,
             op: api_op,
@@ -272,11 +272,11 @@ impl Planner<'_> {
         }
         Op::Request {
             method,
-            path: self.tvalue(&r.path),
+            path: self.json_template(&r.path),
             query: self.map(&r.query),
             headers: self.map(&r.headers),
-            json: r.json.as_ref().map(|j| self.tvalue(j)),
-            body: r.body.as_ref().map(|b| self.tvalue(b)),
+            json: r.json.as_ref().map(|j| self.json_template(j)),
+            body: r.body.as_ref().map(|b| self.json_template(b)),
         }
     }
 
@@ -286,7 +286,7 @@ impl Planner<'_> {
         let email = arg
             .value
             .get("email")
-            .map(|e| self.template_at(&span, e).unwrap_or(TValue::Const(Value::Null)));
+            .map(|e| self.template_at(&span, e).unwrap_or(JsonTemplate::Const(Value::Null)));
         let encode = arg
             .value
             .get("encode")
@@ -316,7 +316,7 @@ impl Planner<'_> {
     fn bearer(&mut self, b: &SValue) -> Option<Bearer> {
         Some(match &b.value {
             Value::Bool(false) | Value::Null => Bearer::None,
-            Value::String(_) => Bearer::Given(self.tvalue(b)),
+            Value::String(_) => Bearer::Given(self.json_template(b)),
             Value::Object(o) if o.contains_key("jwt") => self.jwt_spec(b)?,
             _ => {
                 self.err(
