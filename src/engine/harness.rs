@@ -298,21 +298,6 @@ fn stop_driver(
     (Some(info), d.failure())
 }
 
-/// The summary on stdout (unless libtest prints JSON there) and the report files.
-fn report_run(
-    opts: &RunOptions,
-    reports: &[ScenarioReport],
-    target: &str,
-    seed: u64,
-    driver: Option<&crate::report::DriverInfo>,
-) -> Result<(), Error> {
-    let format_json = opts.libtest.format == Some(libtest_mimic::FormatSetting::Json);
-    if !format_json {
-        print!("{}", crate::report::human::summary(reports, seed, target));
-    }
-    write_reports(opts, reports, target, seed, driver)
-}
-
 /// The exit code of a finished run: failures first, then skips under `--fail-on-skip`, then a
 /// run in which nothing ran.
 pub fn verdict(
@@ -347,13 +332,18 @@ pub fn verdict(
     Ok(ExitCode::Success)
 }
 
-fn write_reports(
+/// The summary on stdout (unless libtest prints JSON there) and the report files.
+fn report_run(
     opts: &RunOptions,
     reports: &[ScenarioReport],
     target: &str,
     seed: u64,
     driver: Option<&crate::report::DriverInfo>,
 ) -> Result<(), Error> {
+    let format_json = opts.libtest.format == Some(libtest_mimic::FormatSetting::Json);
+    if !format_json {
+        print!("{}", crate::report::human::summary(reports, seed, target));
+    }
     let write = |p: &std::path::Path, text: String| {
         std::fs::write(p, text).map_err(|e| Error::Io {
             path: p.display().to_string(),
