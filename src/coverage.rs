@@ -416,6 +416,48 @@ impl Coverage<'_> {
             self.map.clauses.len(),
             CLASSES.len()
         );
+        self.render_table(&mut s);
+        let legend: Vec<String> = CLASSES
+            .iter()
+            .map(|(n, short, _)| format!("{short} = {n}"))
+            .collect();
+        let _ = writeln!(s, "columns: {}", legend.join(", "));
+        let _ = writeln!(
+            s,
+            "{} cells: {} covered, {} na, {} EMPTY, {} both na and covered",
+            self.cells.iter().map(Vec::len).sum::<usize>(),
+            self.count(|c| matches!(c, Cell::Covered(_))),
+            self.count(|c| matches!(c, Cell::Na(_))),
+            self.count(|c| matches!(c, Cell::Empty)),
+            self.count(|c| matches!(c, Cell::Conflict(..))),
+        );
+        self.render_holes(&mut s);
+        if cells {
+            let _ = writeln!(s, "\ncells:");
+            for (clause, row) in self.map.clauses.iter().zip(&self.cells) {
+                let _ = writeln!(s, "{}: {}", clause.name, clause.says);
+                for ((class, _, _), cell) in CLASSES.iter().zip(row) {
+                    let text = match cell {
+                        Cell::Covered(n) => n.join(", "),
+                        Cell::Na(why) => format!("na: {why}"),
+                        Cell::Empty => "EMPTY".into(),
+                        Cell::Conflict(why, n) => {
+                            format!("na ({why}) but covered by {}", n.join(", "))
+                        }
+                    };
+                    let _ = writeln!(s, "  {class}: {text}");
+                }
+            }
+        }
+        s
+    }
+}
+
+/// The parts of [`Coverage::render`].
+impl Coverage<'_> {
+    /// One row a clause, one column a class: how many scenarios cover the cell, or why not.
+    fn render_table(&self, s: &mut String) {
+        use std::fmt::Write;
         let w = self
             .map
             .clauses
@@ -442,20 +484,11 @@ impl Coverage<'_> {
             }
             s.push('\n');
         }
-        let legend: Vec<String> = CLASSES
-            .iter()
-            .map(|(n, short, _)| format!("{short} = {n}"))
-            .collect();
-        let _ = writeln!(s, "columns: {}", legend.join(", "));
-        let _ = writeln!(
-            s,
-            "{} cells: {} covered, {} na, {} EMPTY, {} both na and covered",
-            self.cells.iter().map(Vec::len).sum::<usize>(),
-            self.count(|c| matches!(c, Cell::Covered(_))),
-            self.count(|c| matches!(c, Cell::Na(_))),
-            self.count(|c| matches!(c, Cell::Empty)),
-            self.count(|c| matches!(c, Cell::Conflict(..))),
-        );
+    }
+
+    /// The EMPTY cells, the cells both na and covered, the scenarios that say nothing.
+    fn render_holes(&self, s: &mut String) {
+        use std::fmt::Write;
         let empty = self.empty();
         if !empty.is_empty() {
             let _ = writeln!(
@@ -483,24 +516,6 @@ impl Coverage<'_> {
                 let _ = writeln!(s, "  {n}");
             }
         }
-        if cells {
-            let _ = writeln!(s, "\ncells:");
-            for (clause, row) in self.map.clauses.iter().zip(&self.cells) {
-                let _ = writeln!(s, "{}: {}", clause.name, clause.says);
-                for ((class, _, _), cell) in CLASSES.iter().zip(row) {
-                    let text = match cell {
-                        Cell::Covered(n) => n.join(", "),
-                        Cell::Na(why) => format!("na: {why}"),
-                        Cell::Empty => "EMPTY".into(),
-                        Cell::Conflict(why, n) => {
-                            format!("na ({why}) but covered by {}", n.join(", "))
-                        }
-                    };
-                    let _ = writeln!(s, "  {class}: {text}");
-                }
-            }
-        }
-        s
     }
 }
 

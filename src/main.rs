@@ -438,23 +438,23 @@ fn main() {
             .map(|()| ExitCode::Success)
         }
     };
-    match result {
+    exit(result)
+}
+
+/// Prints the error, if any, and exits with the code the error table gives it.
+fn exit(result: Result<ExitCode, Error>) -> ! {
+    let e = match result {
         Ok(code) => std::process::exit(code.code()),
-        Err(e) => {
-            let code = e.exit_code();
-            match &e {
-                Error::Invalid(ds) => {
-                    for d in ds {
-                        anstream::eprintln!("{}\n", d.render_styled());
-                    }
-                    anstream::eprintln!(
-                        "medusa-conform: {} problem(s); nothing was sent",
-                        ds.len()
-                    );
-                }
-                other => anstream::eprintln!("error: {other}"),
+        Err(e) => e,
+    };
+    match &e {
+        Error::Invalid(ds) => {
+            for d in ds {
+                anstream::eprintln!("{}\n", d.render_styled());
             }
-            std::process::exit(code.code());
+            anstream::eprintln!("medusa-conform: {} problem(s); nothing was sent", ds.len());
         }
+        other => anstream::eprintln!("error: {other}"),
     }
+    std::process::exit(e.exit_code().code());
 }

@@ -1861,6 +1861,48 @@ async fn secret_derived_value_under_a_plain_json_key_is_masked() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_learned_late_is_masked_in_earlier_diffs_and_errors() {
+    // `note` is not secret until the last teardown step captures it as one: the failure diff
+    // and the connection error recorded before that must be masked by the final pass.
+    let server = echo_server().await;
+    let r = run_yaml(
+        &server.uri(),
+        r#"
+        name: t
+        vars: {note: "LateSecretValue42"}
+        steps:
+          - name: passes
+            request: {method: GET, path: /echo/start}
+        teardown:
+          - name: diff shows it
+            headers: {X-Note: "{{ note }}"}
+            request: {method: GET, path: /echo/a}
+            expect:
+              json: {$.headers: {equals: {x-note: other}}}
+          - name: error shows it
+            request: {method: GET, path: "http://127.0.0.1:1/{{ note }}"}
+          - name: learns it
+            headers: {X-Note: "{{ note }}"}
+            request: {method: GET, path: /echo/c}
+            capture:
+              late: {json: "$.headers['x-note']", secret: true}
+        "#,
+    )
+    .await;
+    let step = |name: &str| r.steps.iter().find(|s| s.name == name).unwrap();
+    let diff = &step("diff shows it").failures[0].diff;
+    assert!(
+        diff.iter()
+            .any(|d| d.starts_with("$.headers.x-note:") && d.contains("***")),
+        "{diff:?}"
+    );
+    let error = step("error shows it").error.as_deref().unwrap_or_default();
+    assert!(error.contains("/***"), "{error}");
+    let text = serde_json::to_string(&r.steps).unwrap();
+    assert_no_secret("report", &text, &["LateSecretValue42".into()]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshots of the reporters
 // ---------------------------------------------------------------------------------------------

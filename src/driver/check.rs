@@ -304,6 +304,33 @@ pub async fn check(spec: &DriverSpec, target: &str, schema: Option<&Schema>) -> 
         secrets: Vec::new(),
         fatal_seen: false,
     };
+    check_hello_operations(&mut c);
+    script(&mut c).await;
+    if !d.shutdown().await {
+        c.problem("after `shutdown` the driver did not exit within 5 s", None);
+    }
+    check_transcript(&mut c, schema);
+    c.report.stderr_tail = d.stderr_tail().iter().map(|l| d.redact(l)).collect();
+    if d.stderr_tail()
+        .iter()
+        .any(|l| c.secrets.iter().any(|s| l.contains(s.as_str())))
+    {
+        c.report.problems.push(Problem {
+            message: "a password or token appears on stderr (it is shown in error reports)".into(),
+            line: None,
+        });
+    }
+    // Problems found in a driver's line are shown redacted.
+    for p in &mut c.report.problems {
+        p.line = p.line.as_deref().map(|l| d.redact(l));
+        p.message = d.redact(&p.message);
+    }
+    c.report
+}
+
+/// The hello's operations: none unknown; the ones missing are noted.
+fn check_hello_operations(c: &mut Checker<'_>) {
+    let d = c.d;
     for op in &d.hello.operations {
         if !OPERATIONS.contains(&op.as_str()) {
             c.problem(
@@ -326,11 +353,11 @@ pub async fn check(spec: &DriverSpec, target: &str, schema: Option<&Schema>) -> 
             missing.join(", ")
         ));
     }
-    script(&mut c).await;
-    if !d.shutdown().await {
-        c.problem("after `shutdown` the driver did not exit within 5 s", None);
-    }
-    // Every line the driver wrote, against the schema (or the types) and the secrets rule.
+}
+
+/// Every line the driver wrote, against the schema (or the types) and the secrets rule.
+fn check_transcript(c: &mut Checker<'_>, schema: Option<&Schema>) {
+    let d = c.d;
     let secrets = c.secrets.clone();
     let mut lines = 0;
     let transcript = d.transcript();
@@ -391,22 +418,6 @@ pub async fn check(spec: &DriverSpec, target: &str, schema: Option<&Schema>) -> 
         }
     }
     c.report.lines = lines;
-    c.report.stderr_tail = d.stderr_tail().iter().map(|l| d.redact(l)).collect();
-    if d.stderr_tail()
-        .iter()
-        .any(|l| secrets.iter().any(|s| l.contains(s.as_str())))
-    {
-        c.report.problems.push(Problem {
-            message: "a password or token appears on stderr (it is shown in error reports)".into(),
-            line: None,
-        });
-    }
-    // Problems found in a driver's line are shown redacted.
-    for p in &mut c.report.problems {
-        p.line = p.line.as_deref().map(|l| d.redact(l));
-        p.message = d.redact(&p.message);
-    }
-    c.report
 }
 
 impl Checker<'_> {
@@ -416,13 +427,29 @@ impl Checker<'_> {
     }
 }
 
+/// The check script's actors: Alice signs up and logs in with a cookie, Bob uses a token, the
+/// stranger has no account.
+const ALICE: &str = "check-alice";
+const BOB: &str = "check-bob";
+const STRANGER: &str = "check-stranger";
+
 /// The calls `driver check` makes, in order.
 async fn script(c: &mut Checker<'_>) {
     let email = format!("driver-check-{}@example.com", uuid::Uuid::new_v4().simple());
     let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
     c.note_secret(&password);
     let creds = json!({"email": email, "password": password});
-    let (a, b, s) = ("check-alice", "check-bob", "check-stranger");
+    script_sign_up(c, &email, &password).await;
+    script_cookie_session(c, &creds).await;
+    script_token(c, &creds).await;
+    script_log_out(c, &email).await;
+    script_unknown_op(c).await;
+    script_reset(c).await;
+}
+
+/// `register`, then `exists` for the new e-mail.
+async fn script_sign_up(c: &mut Checker<'_>, email: &str, password: &str) {
+    let (a, b) = (ALICE, BOB);
     if c.d.supports("register")
         && let Some(r) = c
             .call(a, "register", json!({"email": email, "password": password, "first_name": "Driver", "last_name": "Check"}))
@@ -449,6 +476,11 @@ async fn script(c: &mut Checker<'_>) {
             );
         }
     }
+}
+
+/// `authenticate`, then `get_session` with the cookie it set.
+async fn script_cookie_session(c: &mut Checker<'_>, creds: &Value) {
+    let a = ALICE;
     if let Some(r) = c.call(a, "authenticate", creds.clone()).await
         && c.expect_status("authenticate", &r, 200)
     {
@@ -471,6 +503,11 @@ async fn script(c: &mut Checker<'_>) {
             );
         }
     }
+}
+
+/// `get_token`, then `get_session` with the token attached.
+async fn script_token(c: &mut Checker<'_>, creds: &Value) {
+    let b = BOB;
     if let Some(r) = c.call(b, "get_token", creds.clone()).await
         && c.expect_status("get_token", &r, 200)
     {
@@ -491,6 +528,11 @@ async fn script(c: &mut Checker<'_>) {
             );
         }
     }
+}
+
+/// The jar holds the session cookie; `delete_session` ends it; a wrong password is refused.
+async fn script_log_out(c: &mut Checker<'_>, email: &str) {
+    let (a, s) = (ALICE, STRANGER);
     match c.d.jar(a).await {
         Ok(jar) => {
             if !jar.iter().any(|k| k.name == "connect.sid") {
@@ -513,7 +555,11 @@ async fn script(c: &mut Checker<'_>) {
     if let Some(r) = c.call(s, "authenticate", wrong).await {
         c.expect_status("authenticate with a wrong password", &r, 401);
     }
-    // An unknown operation must be answered with an `error` for its id.
+}
+
+/// An unknown operation must be answered with an `error` for its id.
+async fn script_unknown_op(c: &mut Checker<'_>) {
+    let s = STRANGER;
     let id = c.d.next_request_id();
     let msg = Outgoing::Call {
         id,
@@ -534,6 +580,11 @@ async fn script(c: &mut Checker<'_>) {
         Err(e) if !c.fatal_seen => c.problem(format!("an unknown op got no answer: {e}"), None),
         Err(_) => {}
     }
+}
+
+/// After `reset` the actor is a new client: nothing from its old jar or token is sent.
+async fn script_reset(c: &mut Checker<'_>) {
+    let a = ALICE;
     match c.d.reset(a).await {
         Ok(_) => {
             if let Some(r) = c.call(a, "get_session", json!({})).await {

@@ -202,7 +202,7 @@ impl Driver {
             .await?;
         // Tokens the client received never show in a later error report either.
         let mut found = Vec::new();
-        crate::lang::template::TValue::secret_strings(&r.body, &mut found);
+        crate::lang::template::JsonTemplate::secret_strings(&r.body, &mut found);
         self.add_secrets(&found);
         Ok(r)
     }

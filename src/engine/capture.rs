@@ -5,10 +5,10 @@ use crate::engine::actor::{Actor, SetCookie};
 use crate::engine::check::select;
 use crate::engine::http::Response;
 use crate::plan::{Capture, CaptureFrom};
-use crate::lang::template::Val;
+use crate::lang::template::RuntimeValue;
 use serde_json::Value;
 
-pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> Result<Val, String> {
+pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> Result<RuntimeValue, String> {
     let value = match &c.from {
         CaptureFrom::Json(p, text) => {
             let v = json.ok_or("the body is not JSON")?;
@@ -52,7 +52,7 @@ pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> R
         }
         CaptureFrom::Status => Value::from(r.status),
     };
-    Ok(Val {
+    Ok(RuntimeValue {
         value,
         secret: c.secret,
     })

@@ -3,9 +3,9 @@
 
 use crate::engine::actor::SetCookie;
 use crate::engine::http::Response;
-use crate::plan::{Check, Expectation, JwtCheck, StatusSpec};
+use crate::plan::{Check, CookieAttr, Expectation, JwtCheck, StatusSpec};
 use crate::lang::predicate::{Mismatch, Pred};
-use crate::lang::template::{Scope, TValue};
+use crate::lang::template::{Scope, JsonTemplate};
 use serde_json::Value;
 
 /// A failed expectation before redaction.
@@ -66,130 +66,22 @@ pub fn check(
     strict: bool,
 ) -> Result<(), Failure> {
     match &e.kind {
-        Check::Status(spec) => {
-            let ok = match spec {
-                StatusSpec::Codes(c) => c.contains(&r.status),
-                StatusSpec::Class(d) => r.status / 100 == *d,
-            };
-            if ok {
-                return Ok(());
-            }
-            let want = match spec {
-                StatusSpec::Codes(c) if c.len() == 1 => c[0].to_string(),
-                StatusSpec::Codes(c) => format!("one of {c:?}"),
-                StatusSpec::Class(d) => format!("{d}xx"),
-            };
-            Err(fail(
-                "status",
-                format!("expected status {want}, got {} {}", r.status, r.reason),
-            ))
-        }
-        Check::ContentType(p) => {
-            let full = r.header("content-type");
-            let wants_full =
-                matches!(p, Pred::Equals(TValue::Const(Value::String(s))) if s.contains(';'));
-            let actual = full.map(|f| {
-                if wants_full {
-                    f
-                } else {
-                    f.split(';')
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_ascii_lowercase()
-                }
-            });
-            p.check(actual.map(Value::String).as_ref(), scope)
-                .map_err(|m| mismatch("content_type".into(), m))
-        }
+        Check::Status(spec) => check_status(spec, r),
+        Check::ContentType(p) => check_content_type(p, r, scope),
         Check::Header(name, p) => {
             let v = r.header(name).map(Value::String);
             p.check(v.as_ref(), scope)
                 .map_err(|m| mismatch(format!("header {name}"), m))
         }
-        Check::CookieAbsent(name) => {
-            let set = r
-                .set_cookies()
-                .iter()
-                .filter_map(|l| SetCookie::parse(l))
-                .any(|c| &c.name == name);
-            if set {
-                Err(fail(
-                    format!("cookie {name}"),
-                    format!("expected no Set-Cookie for `{name}`, but this response sets it"),
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        Check::Cookie(name, attrs) => {
-            let Some(c) = r
-                .set_cookies()
-                .iter()
-                .filter_map(|l| SetCookie::parse(l))
-                .rfind(|c| &c.name == name)
-            else {
-                return Err(fail(
-                    format!("cookie {name}"),
-                    format!(
-                        "expected this response to set cookie `{name}`, but it has no Set-Cookie for it"
-                    ),
-                ));
-            };
-            for a in attrs {
-                let v = c.attr_value(&a.attr);
-                a.pred
-                    .check(v.as_ref(), scope)
-                    .map_err(|m| mismatch(format!("cookie {name} {}", a.attr), m))?;
-            }
-            Ok(())
-        }
-        Check::Json(path, text, p) => {
-            let Some(v) = json else {
-                return Err(fail(
-                    format!("json {text}"),
-                    format!("expected a JSON body, got {}", describe_body(r)),
-                ));
-            };
-            let sel = select(path, text, v).map_err(|m| fail(format!("json {text}"), m))?;
-            p.check(sel, scope).map_err(|mut m| {
-                // Diff paths are relative to the selected value; show them from the root.
-                m.diff = m.diff.iter().map(|d| d.replacen('$', text, 1)).collect();
-                mismatch(format!("json {text}"), m)
-            })
-        }
+        Check::CookieAbsent(name) => check_cookie_absent(name, r),
+        Check::Cookie(name, attrs) => check_cookie(name, attrs, r, scope),
+        Check::Json(path, text, p) => check_json(path, text, p, r, json, scope),
         Check::Body(p) => {
             let text = Value::String(r.text());
             p.check(Some(&text), scope)
                 .map_err(|m| mismatch("body".into(), m))
         }
-        Check::Schema(name, v) => {
-            let Some(j) = json else {
-                return Err(fail(
-                    format!("schema {name}"),
-                    format!(
-                        "expected a JSON body for schema {name}, got {}",
-                        describe_body(r)
-                    ),
-                ));
-            };
-            let validator = if strict { &v.exact } else { &v.contract };
-            let violations = crate::specs::validate(validator, j);
-            if violations.is_empty() {
-                return Ok(());
-            }
-            let message = format!(
-                "the body does not match schema {name} ({} violation{})",
-                violations.len(),
-                if violations.len() == 1 { "" } else { "s" }
-            );
-            Err(Failure {
-                check: format!("schema {name}"),
-                message,
-                diff: vec![],
-                violations,
-            })
-        }
+        Check::Schema(name, v) => check_schema(name, v, r, json, strict),
         Check::Jwt(j) => check_jwt(j, json, scope),
         Check::Sent(fields) => check_sent(fields, r, scope),
         Check::Outcome(p) => {
@@ -198,6 +90,147 @@ pub fn check(
                 .map_err(|m| mismatch("outcome".to_string(), m))
         }
     }
+}
+
+fn check_status(spec: &StatusSpec, r: &Response) -> Result<(), Failure> {
+    let ok = match spec {
+        StatusSpec::Codes(c) => c.contains(&r.status),
+        StatusSpec::Class(d) => r.status / 100 == *d,
+    };
+    if ok {
+        return Ok(());
+    }
+    let want = match spec {
+        StatusSpec::Codes(c) if c.len() == 1 => c[0].to_string(),
+        StatusSpec::Codes(c) => format!("one of {c:?}"),
+        StatusSpec::Class(d) => format!("{d}xx"),
+    };
+    Err(fail(
+        "status",
+        format!("expected status {want}, got {} {}", r.status, r.reason),
+    ))
+}
+
+/// Compares the media type alone (lower-cased, parameters dropped) unless the expectation
+/// itself spells out parameters (`application/json; charset=utf-8`).
+fn check_content_type(p: &Pred, r: &Response, scope: &mut Scope) -> Result<(), Failure> {
+    let full = r.header("content-type");
+    let wants_full = matches!(p, Pred::Equals(JsonTemplate::Const(Value::String(s))) if s.contains(';'));
+    let actual = full.map(|f| {
+        if wants_full {
+            f
+        } else {
+            f.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        }
+    });
+    p.check(actual.map(Value::String).as_ref(), scope)
+        .map_err(|m| mismatch("content_type".into(), m))
+}
+
+fn check_cookie_absent(name: &str, r: &Response) -> Result<(), Failure> {
+    let set = r
+        .set_cookies()
+        .iter()
+        .filter_map(|l| SetCookie::parse(l))
+        .any(|c| c.name == name);
+    if set {
+        Err(fail(
+            format!("cookie {name}"),
+            format!("expected no Set-Cookie for `{name}`, but this response sets it"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The last Set-Cookie for `name` must be there, with every attribute as expected.
+fn check_cookie(
+    name: &str,
+    attrs: &[CookieAttr],
+    r: &Response,
+    scope: &mut Scope,
+) -> Result<(), Failure> {
+    let Some(c) = r
+        .set_cookies()
+        .iter()
+        .filter_map(|l| SetCookie::parse(l))
+        .rfind(|c| c.name == name)
+    else {
+        return Err(fail(
+            format!("cookie {name}"),
+            format!(
+                "expected this response to set cookie `{name}`, but it has no Set-Cookie for it"
+            ),
+        ));
+    };
+    for a in attrs {
+        let v = c.attr_value(&a.attr);
+        a.pred
+            .check(v.as_ref(), scope)
+            .map_err(|m| mismatch(format!("cookie {name} {}", a.attr), m))?;
+    }
+    Ok(())
+}
+
+fn check_json(
+    path: &serde_json_path::JsonPath,
+    text: &str,
+    p: &Pred,
+    r: &Response,
+    json: Option<&Value>,
+    scope: &mut Scope,
+) -> Result<(), Failure> {
+    let Some(v) = json else {
+        return Err(fail(
+            format!("json {text}"),
+            format!("expected a JSON body, got {}", describe_body(r)),
+        ));
+    };
+    let sel = select(path, text, v).map_err(|m| fail(format!("json {text}"), m))?;
+    p.check(sel, scope).map_err(|mut m| {
+        // Diff paths are relative to the selected value; show them from the root.
+        m.diff = m.diff.iter().map(|d| d.replacen('$', text, 1)).collect();
+        mismatch(format!("json {text}"), m)
+    })
+}
+
+/// The body against the schema's contract level, or as written under `--strict`.
+fn check_schema(
+    name: &str,
+    v: &crate::specs::Compiled,
+    r: &Response,
+    json: Option<&Value>,
+    strict: bool,
+) -> Result<(), Failure> {
+    let Some(j) = json else {
+        return Err(fail(
+            format!("schema {name}"),
+            format!(
+                "expected a JSON body for schema {name}, got {}",
+                describe_body(r)
+            ),
+        ));
+    };
+    let validator = if strict { &v.exact } else { &v.contract };
+    let violations = crate::specs::validate(validator, j);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let message = format!(
+        "the body does not match schema {name} ({} violation{})",
+        violations.len(),
+        if violations.len() == 1 { "" } else { "s" }
+    );
+    Err(Failure {
+        check: format!("schema {name}"),
+        message,
+        diff: vec![],
+        violations,
+    })
 }
 
 /// `sent:` — what the client put on the wire for this call (the last request of a driver

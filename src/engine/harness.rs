@@ -189,13 +189,12 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     let repeat = opts.repeat.max(1);
     let scenarios = Arc::new(scenarios);
 
+    let listed = trials(&scenarios, repeat, None, false);
+    check_name_selection(&args, &listed)?;
     if opts.libtest.list {
-        let trials = trials(&scenarios, repeat, None, false);
-        check_name_selection(&args, &trials)?;
-        let _ = libtest_mimic::run(&args, trials);
+        let _ = libtest_mimic::run(&args, listed);
         return Ok(ExitCode::Success);
     }
-    check_name_selection(&args, &trials(&scenarios, repeat, None, false))?;
 
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
@@ -230,17 +229,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
     let client = crate::engine::http::client(&opts.client)?;
     rt.block_on(crate::engine::http::probe(&client, &target_url))?;
-    let driver = match &opts.driver {
-        Some(spec) => {
-            // The driver sizes its pool of ready clients to how many scenarios run at once.
-            let mut spec = spec.clone();
-            spec.options
-                .entry("concurrency")
-                .or_insert(args.test_threads.unwrap_or(DRIVER_THREADS).into());
-            Some(crate::driver::start_for_run(&rt, &spec, &target)?)
-        }
-        None => None,
-    };
+    let driver = start_driver(&rt, &opts, &args, &target)?;
     let ctx = Arc::new(Context {
         client,
         target: target_url,
@@ -264,25 +253,49 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         opts.fail_on_skip,
     );
     let conclusion = libtest_mimic::run(&args, trials);
-    let driver_info = driver
-        .as_ref()
-        .map(|d| crate::report::DriverInfo::from_hello(&d.hello));
-    let driver_failure = driver.and_then(|d| {
-        let _ = rt.block_on(d.shutdown());
-        d.failure()
-    });
+    let (driver_info, driver_failure) = stop_driver(&rt, driver);
     drop(server);
     let mut reports = std::mem::take(&mut *reports.lock().unwrap_or_else(|e| e.into_inner()));
     reports.sort_by(|a, b| (a.name.as_str(), a.iteration).cmp(&(b.name.as_str(), b.iteration)));
-    let format_json = opts.libtest.format == Some(libtest_mimic::FormatSetting::Json);
-    if !format_json {
-        print!("{}", crate::report::human::summary(&reports, seed, &target));
-    }
-    write_reports(&opts, &reports, &target, seed, driver_info.as_ref())?;
+    report_run(&opts, &reports, &target, seed, driver_info.as_ref())?;
     if let Some(e) = driver_failure {
         return Err(Error::Driver(e));
     }
     verdict(&reports, conclusion.has_failed(), opts.fail_on_skip)
+}
+
+/// Starts `--driver`, if given, sized to how many scenarios run at once.
+fn start_driver(
+    rt: &tokio::runtime::Runtime,
+    opts: &RunOptions,
+    args: &libtest_mimic::Arguments,
+    target: &str,
+) -> Result<Option<Arc<crate::driver::Driver>>, Error> {
+    let Some(spec) = &opts.driver else {
+        return Ok(None);
+    };
+    // The driver sizes its pool of ready clients to how many scenarios run at once.
+    let mut spec = spec.clone();
+    spec.options
+        .entry("concurrency")
+        .or_insert(args.test_threads.unwrap_or(DRIVER_THREADS).into());
+    Ok(Some(crate::driver::start_for_run(rt, &spec, target)?))
+}
+
+/// Shuts the driver down: what it is (for the reports) and how it failed, if it did.
+fn stop_driver(
+    rt: &tokio::runtime::Runtime,
+    driver: Option<Arc<crate::driver::Driver>>,
+) -> (
+    Option<crate::report::DriverInfo>,
+    Option<crate::driver::DriverError>,
+) {
+    let Some(d) = driver else {
+        return (None, None);
+    };
+    let info = crate::report::DriverInfo::from_hello(&d.hello);
+    let _ = rt.block_on(d.shutdown());
+    (Some(info), d.failure())
 }
 
 /// The exit code of a finished run: failures first, then skips under `--fail-on-skip`, then a
@@ -319,13 +332,18 @@ pub fn verdict(
     Ok(ExitCode::Success)
 }
 
-fn write_reports(
+/// The summary on stdout (unless libtest prints JSON there) and the report files.
+fn report_run(
     opts: &RunOptions,
     reports: &[ScenarioReport],
     target: &str,
     seed: u64,
     driver: Option<&crate::report::DriverInfo>,
 ) -> Result<(), Error> {
+    let format_json = opts.libtest.format == Some(libtest_mimic::FormatSetting::Json);
+    if !format_json {
+        print!("{}", crate::report::human::summary(reports, seed, target));
+    }
     let write = |p: &std::path::Path, text: String| {
         std::fs::write(p, text).map_err(|e| Error::Io {
             path: p.display().to_string(),

@@ -9,35 +9,33 @@
 //! | `delete_session` | `auth.deleteSession()` | `DELETE /store/auth` |
 //! | `register` | `customers.create(payload)` | `POST /store/customers`, JSON body |
 
-use crate::lang::template::{Scope, TValue, Val};
+use crate::lang::template::{Scope, JsonTemplate, RuntimeValue};
 use serde_json::Value;
 
-// Built once per step at plan time: boxing the big variant would buy nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Op {
-    Authenticate(TValue),
+    Authenticate(JsonTemplate),
     GetSession,
     Exists {
-        email: TValue,
+        email: JsonTemplate,
         encode: bool,
     },
-    GetToken(TValue),
+    GetToken(JsonTemplate),
     DeleteSession,
-    Register(TValue),
+    Register(JsonTemplate),
     /// A `call:` of the scenario's API table (src/api/).
     Api {
         api: &'static crate::api::Api,
         op: &'static crate::api::ApiOp,
-        args: TValue,
+        args: JsonTemplate,
     },
     Request {
         method: String,
-        path: TValue,
-        query: Vec<(String, TValue)>,
-        headers: Vec<(String, TValue)>,
-        json: Option<TValue>,
-        body: Option<TValue>,
+        path: JsonTemplate,
+        query: Vec<(String, JsonTemplate)>,
+        headers: Vec<(String, JsonTemplate)>,
+        json: Option<JsonTemplate>,
+        body: Option<JsonTemplate>,
     },
 }
 
@@ -93,17 +91,17 @@ pub fn encode_segment(s: &str) -> String {
     out
 }
 
-fn note(v: &Val, secrets: &mut Vec<String>) {
+fn note(v: &RuntimeValue, secrets: &mut Vec<String>) {
     if v.secret {
         match &v.value {
             Value::String(s) => secrets.push(s.clone()),
-            other => crate::lang::template::TValue::secret_strings(other, secrets),
+            other => crate::lang::template::JsonTemplate::secret_strings(other, secrets),
         }
     }
-    crate::lang::template::TValue::secret_strings(&v.value, secrets);
+    crate::lang::template::JsonTemplate::secret_strings(&v.value, secrets);
 }
 
-fn json_body(t: &TValue, scope: &mut Scope, p: &mut Prepared) -> Result<(), String> {
+fn json_body(t: &JsonTemplate, scope: &mut Scope, p: &mut Prepared) -> Result<(), String> {
     let v = t.eval_noting(scope, &mut p.secrets)?;
     // `authenticate:` with no value means an empty object body.
     let body = if v.is_null() {
@@ -206,40 +204,54 @@ impl Op {
                 body,
             } => {
                 p.method = method.clone();
-                let pv = path.eval(scope)?;
-                note(&pv, &mut p.secrets);
-                p.path = pv.as_text();
-                for (k, v) in query {
-                    let v = v.eval(scope)?;
-                    note(&v, &mut p.secrets);
-                    p.query.push((k.clone(), v.as_text()));
-                }
-                for (k, v) in headers {
-                    let v = v.eval(scope)?;
-                    note(&v, &mut p.secrets);
-                    p.headers.push((k.to_ascii_lowercase(), v.as_text()));
-                }
-                if let Some(j) = json {
-                    json_body(j, scope, &mut p)?;
-                    // A header given explicitly wins over the default JSON content type.
-                    if p.headers
-                        .iter()
-                        .filter(|(k, _)| k == "content-type")
-                        .count()
-                        > 1
-                    {
-                        p.headers
-                            .retain(|(k, v)| k != "content-type" || v != "application/json");
-                    }
-                } else if let Some(b) = body {
-                    let v = b.eval(scope)?;
-                    note(&v, &mut p.secrets);
-                    p.body = Some(v.as_text().into_bytes());
-                }
+                raw_request(path, query, headers, json.as_ref(), body.as_ref(), scope, &mut p)?;
             }
         }
         Ok(p)
     }
+}
+
+/// Builds a raw `request:`: path, query, headers, then a JSON or a text body.
+fn raw_request(
+    path: &JsonTemplate,
+    query: &[(String, JsonTemplate)],
+    headers: &[(String, JsonTemplate)],
+    json: Option<&JsonTemplate>,
+    body: Option<&JsonTemplate>,
+    scope: &mut Scope,
+    p: &mut Prepared,
+) -> Result<(), String> {
+    let pv = path.eval(scope)?;
+    note(&pv, &mut p.secrets);
+    p.path = pv.as_text();
+    for (k, v) in query {
+        let v = v.eval(scope)?;
+        note(&v, &mut p.secrets);
+        p.query.push((k.clone(), v.as_text()));
+    }
+    for (k, v) in headers {
+        let v = v.eval(scope)?;
+        note(&v, &mut p.secrets);
+        p.headers.push((k.to_ascii_lowercase(), v.as_text()));
+    }
+    if let Some(j) = json {
+        json_body(j, scope, p)?;
+        // A header given explicitly wins over the default JSON content type.
+        if p.headers
+            .iter()
+            .filter(|(k, _)| k == "content-type")
+            .count()
+            > 1
+        {
+            p.headers
+                .retain(|(k, v)| k != "content-type" || v != "application/json");
+        }
+    } else if let Some(b) = body {
+        let v = b.eval(scope)?;
+        note(&v, &mut p.secrets);
+        p.body = Some(v.as_text().into_bytes());
+    }
+    Ok(())
 }
 
 /// Builds an API table call: placeholders from the arguments (else the API's defaults), the
@@ -247,7 +259,7 @@ impl Op {
 fn api_call(
     api: &crate::api::Api,
     op: &crate::api::ApiOp,
-    args: &TValue,
+    args: &JsonTemplate,
     scope: &mut Scope,
     p: &mut Prepared,
 ) -> Result<(), String> {

@@ -6,7 +6,7 @@ use crate::engine::actor::{Actor, SetCookie};
 use crate::report::event::*;
 use crate::plan::{Bearer, Scenario, Step};
 use crate::report::redact::Redactor;
-use crate::lang::template::{Scope, Val, is_secret_name};
+use crate::lang::template::{Scope, RuntimeValue, is_secret_name};
 use rand::SeedableRng;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -87,7 +87,7 @@ struct RunState<'a> {
 }
 
 impl RunState<'_> {
-    fn secret(&self, v: &Val) {
+    fn secret(&self, v: &RuntimeValue) {
         if v.secret {
             match &v.value {
                 Value::String(s) => self.redactor.add(s),
@@ -98,21 +98,11 @@ impl RunState<'_> {
 }
 
 fn step_report(step: &Step, phase: Phase, status: StepStatus) -> StepReport {
-    StepReport {
-        phase,
-        name: step.name.clone(),
-        actor: step.actor.clone(),
-        position: step.span.position(),
-        status,
-        duration_ms: 0,
-        attempts: 0,
-        error: None,
-        failures: vec![],
-        request: None,
-        response: None,
-        curl: None,
-        span: Some(step.span.clone()),
-    }
+    let position = step.span.position();
+    let mut rep = StepReport::new(phase, step.name.clone(), step.actor.clone(), position);
+    rep.status = status;
+    rep.span = Some(step.span.clone());
+    rep
 }
 
 /// Runs one step; `strict` also checks its `exact:` expectations (docs/levels.md).
@@ -125,67 +115,102 @@ async fn exec(
 ) -> StepReport {
     let started = Instant::now();
     let mut rep = step_report(step, phase, StepStatus::Passed);
-    let error = |mut rep: StepReport, msg: String, st: &RunState| {
+    if let Err(e) = exec_into(&mut rep, step, ctx, st, strict, started).await {
         rep.status = StepStatus::Error;
-        rep.error = Some(st.redactor.text(&msg));
-        rep.duration_ms = started.elapsed().as_millis() as u64;
-        rep
-    };
-    let prepared = match step.op.prepare(&mut st.scope) {
-        Ok(p) => p,
-        Err(e) => return error(rep, format!("cannot build the request: {e}"), st),
-    };
+        rep.error = Some(st.redactor.text(&e));
+    }
+    rep.duration_ms = started.elapsed().as_millis() as u64;
+    rep
+}
+
+/// Fills in `rep` as the step runs; `Err`: the step could not be carried out (no response).
+async fn exec_into(
+    rep: &mut StepReport,
+    step: &Step,
+    ctx: &Context,
+    st: &mut RunState<'_>,
+    strict: bool,
+    started: Instant,
+) -> Result<(), String> {
+    let prepared = step
+        .op
+        .prepare(&mut st.scope)
+        .map_err(|e| format!("cannot build the request: {e}"))?;
     prepared.secrets.iter().for_each(|s| st.redactor.add(s));
     if let Some(t) = &prepared.bearer {
         st.redactor.add(t);
     }
     let api_op = step.op.api_op();
     if api_op.is_some_and(|o| o.local == Some(crate::api::Local::ResetToken)) {
-        return reset_token_step(step, rep, &prepared, ctx, st, started, strict).await;
+        rep.attempts = 1;
+        let (resp, failures) = reset_token_step(rep, step, &prepared, ctx, st, started, strict).await;
+        record_outcome(rep, &resp, failures, &st.redactor);
+        return Ok(());
     }
-    let url = match url_for(&ctx.target, &prepared.path, &prepared.query) {
-        Ok(u) => u,
-        Err(e) => return error(rep, e, st),
+    let url = url_for(&ctx.target, &prepared.path, &prepared.query)?;
+    let headers = request_headers(step, ctx, st, &prepared, &url)?;
+    let request = request_record(&prepared, &url, &headers, &st.redactor);
+    // Through a driver the client builds the request: no curl replays it.
+    if ctx.driver.is_none() || step.op.client_op().is_none() {
+        rep.curl = Some(crate::report::replay::command(&request));
+    }
+    rep.request = Some(request);
+    let outgoing = Outgoing {
+        prepared: &prepared,
+        url: &url,
+        headers: &headers,
     };
+    let (resp, failures) = send_until_settled(rep, step, ctx, st, strict, &outgoing).await?;
+    record_outcome(rep, &resp, failures, &st.redactor);
+    Ok(())
+}
+
+/// The headers the harness sends: the operation's, the publishable key, the step's own
+/// (replacing the operation's), the actor's cookies and its bearer token.
+fn request_headers(
+    step: &Step,
+    ctx: &Context,
+    st: &mut RunState<'_>,
+    prepared: &crate::engine::operation::Prepared,
+    url: &url::Url,
+) -> Result<Vec<(String, String)>, String> {
     let mut headers = prepared.headers.clone();
-    if api_op.is_some_and(|o| o.publishable_key)
+    if step.op.api_op().is_some_and(|o| o.publishable_key)
         && let Some(pk) = &ctx.publishable_key
     {
         headers.push(("x-publishable-api-key".into(), pk.clone()));
     }
     for (k, t) in &step.headers {
-        match t.eval(&mut st.scope) {
-            Ok(v) => {
-                if is_secret_name(k) {
-                    st.redactor.add(&v.as_text());
-                }
-                st.secret(&v);
-                let k = k.to_ascii_lowercase();
-                headers.retain(|(h, _)| *h != k);
-                headers.push((k, v.as_text()));
-            }
-            Err(e) => return error(rep, format!("header `{k}`: {e}"), st),
+        let v = t
+            .eval(&mut st.scope)
+            .map_err(|e| format!("header `{k}`: {e}"))?;
+        if is_secret_name(k) {
+            st.redactor.add(&v.as_text());
         }
+        st.secret(&v);
+        let k = k.to_ascii_lowercase();
+        headers.retain(|(h, _)| *h != k);
+        headers.push((k, v.as_text()));
     }
     let actor = st.actors.entry(step.actor.clone()).or_default();
     if step.send_cookies
         && !headers.iter().any(|(k, _)| k == "cookie")
-        && let Some(c) = actor.cookie_header(&url)
+        && let Some(c) = actor.cookie_header(url)
     {
         headers.push(("cookie".into(), c));
     }
     let token = match &step.bearer {
         _ if prepared.bearer.is_some() => prepared.bearer.clone(),
-        Bearer::Session => actor.token.clone(),
+        Bearer::ActorToken => actor.token.clone(),
         Bearer::None => None,
-        Bearer::Given(t) => match t.eval(&mut st.scope) {
-            Ok(v) => Some(v.as_text()),
-            Err(e) => return error(rep, format!("bearer: {e}"), st),
-        },
-        Bearer::Jwt(spec) => match build_jwt(spec, &mut st.scope) {
-            Ok(t) => Some(t),
-            Err(e) => return error(rep, format!("bearer jwt: {e}"), st),
-        },
+        Bearer::Given(t) => Some(
+            t.eval(&mut st.scope)
+                .map_err(|e| format!("bearer: {e}"))?
+                .as_text(),
+        ),
+        Bearer::Jwt(spec) => {
+            Some(build_jwt(spec, &mut st.scope).map_err(|e| format!("bearer jwt: {e}"))?)
+        }
     };
     if let Some(t) = &token {
         st.redactor.add(t);
@@ -193,72 +218,61 @@ async fn exec(
             headers.push(("authorization".into(), format!("Bearer {t}")));
         }
     }
-    let body_text = prepared
-        .body
-        .as_ref()
-        .map(|b| String::from_utf8_lossy(b).into_owned());
-    let request = RequestRecord {
+    Ok(headers)
+}
+
+/// The request as reports show it: masked, its body cut.
+fn request_record(
+    prepared: &crate::engine::operation::Prepared,
+    url: &url::Url,
+    headers: &[(String, String)],
+    redactor: &Redactor,
+) -> RequestRecord {
+    RequestRecord {
         method: prepared.method.clone(),
-        url: st.redactor.text(url.as_str()),
+        url: redactor.text(url.as_str()),
         headers: headers
             .iter()
-            .map(|(k, v)| (k.clone(), st.redactor.header(k, v)))
+            .map(|(k, v)| (k.clone(), redactor.header(k, v)))
             .collect(),
-        body: body_text
-            .as_deref()
-            .map(|b| cut(&st.redactor.text(b), REPORT_BODY).0),
-    };
-    // Through a driver the client builds the request: no curl replays it.
-    if ctx.driver.is_none() || step.op.client_op().is_none() {
-        rep.curl = Some(crate::report::replay::command(&request));
+        body: prepared
+            .body
+            .as_ref()
+            .map(|b| cut(&redactor.text(&String::from_utf8_lossy(b)), REPORT_BODY).0),
     }
-    rep.request = Some(request);
-    let method =
-        reqwest::Method::from_bytes(prepared.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+}
+
+/// A step's request, ready to send.
+struct Outgoing<'a> {
+    prepared: &'a crate::engine::operation::Prepared,
+    url: &'a url::Url,
+    headers: &'a [(String, String)],
+}
+
+/// Sends the request, again while it errs or its expectations fail as long as the step's
+/// `retry` allows; then takes the captures. `Err`: no response on the last attempt.
+async fn send_until_settled(
+    rep: &mut StepReport,
+    step: &Step,
+    ctx: &Context,
+    st: &mut RunState<'_>,
+    strict: bool,
+    out: &Outgoing<'_>,
+) -> Result<(crate::engine::http::Response, StepFailures), String> {
     let (times, interval) = step.retry.unwrap_or((0, std::time::Duration::ZERO));
     let mut attempt = 0;
     loop {
         attempt += 1;
         rep.attempts = attempt;
-        let mut rb = ctx.client.request(method.clone(), url.clone());
-        for (k, v) in &headers {
-            rb = rb.header(k.as_str(), v.as_str());
-        }
-        if let Some(b) = &prepared.body {
-            rb = rb.body(b.clone());
-        }
-        let sent = match (&ctx.driver, step.op.client_op()) {
-            (Some(d), Some(op)) => {
-                let actor = crate::engine::seam::actor_id(&st.run_id.0, st.run_id.1, &step.actor);
-                crate::engine::seam::send(d, &actor, op, &prepared).await
-            }
-            _ => crate::engine::http::send(rb, step.timeout).await.map(|mut r| {
-                r.sent = Some(crate::engine::http::Sent::from_request(
-                    &prepared.method,
-                    &url,
-                    &headers,
-                    prepared.body.as_deref(),
-                ));
-                r
-            }),
-        };
-        let resp = match sent {
+        let resp = match send_once(step, ctx, st, out).await {
             Ok(r) => r,
-            Err(e) if attempt <= times => {
-                let _ = e;
+            Err(_) if attempt <= times => {
                 tokio::time::sleep(interval).await;
                 continue;
             }
             Err(e) => {
-                return error(
-                    rep,
-                    format!(
-                        "{} {}: {e}",
-                        prepared.method,
-                        st.redactor.text(url.as_str())
-                    ),
-                    st,
-                );
+                let url = st.redactor.text(out.url.as_str());
+                return Err(format!("{} {url}: {e}", out.prepared.method));
             }
         };
         if ctx.driver.is_some()
@@ -270,63 +284,114 @@ async fn exec(
             rep.request = Some(r);
             rep.curl = None;
         }
-        let actor = st.actors.entry(step.actor.clone()).or_default();
-        let set_cookies = resp.set_cookies();
-        for c in set_cookies.iter().filter_map(|l| SetCookie::parse(l)) {
-            st.redactor.add(&c.value);
-        }
-        actor.store(&set_cookies, &url);
-        let json = crate::engine::check::body_json(&resp);
-        if let Some(field) = step.op.keeps_bearer()
-            && (200..300).contains(&resp.status)
-            && let Some(t) = json
-                .as_ref()
-                .and_then(|j| j.get(field))
-                .and_then(Value::as_str)
-        {
-            st.redactor.add(t);
-            actor.token = Some(t.to_string());
-        }
-        // Anything that looks like a credential in a JSON response is masked too.
-        if let Some(j) = &json {
-            let mut found = Vec::new();
-            crate::lang::template::TValue::secret_strings(j, &mut found);
-            found.iter().for_each(|s| st.redactor.add(s));
-        }
+        let json = learn_from_response(step, &resp, out.url, st);
         let mut failures = check_expectations(step, &resp, json.as_ref(), st, strict);
         if !failures.is_empty() && attempt <= times {
             tokio::time::sleep(interval).await;
             continue;
         }
         take_captures(step, &resp, json.as_ref(), st, &mut failures);
-        let (body, truncated) = cut(&st.redactor.text(&resp.text()), REPORT_BODY);
-        rep.response = Some(ResponseRecord {
-            status: resp.status,
-            reason: resp.reason.clone(),
-            headers: resp
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), st.redactor.header(k, v)))
-                .collect(),
-            body,
-            truncated: truncated || resp.truncated,
-        });
-        rep.failures = failures
-            .into_iter()
-            .map(|(span, f)| CheckFailure {
-                check: f.check,
-                position: span.position(),
-                message: st.redactor.text(&f.message),
-                diff: f.diff.iter().map(|d| st.redactor.text(d)).collect(),
-                violations: f.violations,
-                span: Some(span),
-            })
-            .collect();
-        if !rep.failures.is_empty() {
-            rep.status = StepStatus::Failed;
-        }
-        rep.duration_ms = started.elapsed().as_millis() as u64;
-        return rep;
+        return Ok((resp, failures));
+    }
+}
+
+/// One attempt: through the driver for a client operation in driver mode, else over HTTP.
+async fn send_once(
+    step: &Step,
+    ctx: &Context,
+    st: &RunState<'_>,
+    out: &Outgoing<'_>,
+) -> Result<crate::engine::http::Response, String> {
+    if let (Some(d), Some(op)) = (&ctx.driver, step.op.client_op()) {
+        let actor = crate::engine::seam::actor_id(&st.run_id.0, st.run_id.1, &step.actor);
+        return crate::engine::seam::send(d, &actor, op, out.prepared).await;
+    }
+    let method =
+        reqwest::Method::from_bytes(out.prepared.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let mut rb = ctx.client.request(method, out.url.clone());
+    for (k, v) in out.headers {
+        rb = rb.header(k.as_str(), v.as_str());
+    }
+    if let Some(b) = &out.prepared.body {
+        rb = rb.body(b.clone());
+    }
+    let mut r = crate::engine::http::send(rb, step.timeout).await?;
+    r.sent = Some(crate::engine::http::Sent::from_request(
+        &out.prepared.method,
+        out.url,
+        out.headers,
+        out.prepared.body.as_deref(),
+    ));
+    Ok(r)
+}
+
+/// What the actor keeps from a response (cookies, the bearer token of a token operation) and
+/// the secrets it reveals; returns its body as JSON, if it is JSON.
+fn learn_from_response(
+    step: &Step,
+    resp: &crate::engine::http::Response,
+    url: &url::Url,
+    st: &mut RunState<'_>,
+) -> Option<Value> {
+    let actor = st.actors.entry(step.actor.clone()).or_default();
+    let set_cookies = resp.set_cookies();
+    for c in set_cookies.iter().filter_map(|l| SetCookie::parse(l)) {
+        st.redactor.add(&c.value);
+    }
+    actor.store(&set_cookies, url);
+    let json = crate::engine::check::body_json(resp);
+    if let Some(field) = step.op.keeps_bearer()
+        && (200..300).contains(&resp.status)
+        && let Some(t) = json
+            .as_ref()
+            .and_then(|j| j.get(field))
+            .and_then(Value::as_str)
+    {
+        st.redactor.add(t);
+        actor.token = Some(t.to_string());
+    }
+    // Anything that looks like a credential in a JSON response is masked too.
+    if let Some(j) = &json {
+        let mut found = Vec::new();
+        crate::lang::template::JsonTemplate::secret_strings(j, &mut found);
+        found.iter().for_each(|s| st.redactor.add(s));
+    }
+    json
+}
+
+/// Records the response and the failures, masked; the body is cut after masking, so a cut
+/// never leaves half a secret behind.
+fn record_outcome(
+    rep: &mut StepReport,
+    resp: &crate::engine::http::Response,
+    failures: StepFailures,
+    redactor: &Redactor,
+) {
+    let (body, truncated) = cut(&redactor.text(&resp.text()), REPORT_BODY);
+    rep.response = Some(ResponseRecord {
+        status: resp.status,
+        reason: resp.reason.clone(),
+        headers: resp
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), redactor.header(k, v)))
+            .collect(),
+        body,
+        truncated: truncated || resp.truncated,
+    });
+    rep.failures = failures
+        .into_iter()
+        .map(|(span, f)| CheckFailure {
+            check: f.check,
+            position: span.position(),
+            message: redactor.text(&f.message),
+            diff: f.diff.iter().map(|d| redactor.text(d)).collect(),
+            violations: f.violations,
+            span: Some(span),
+        })
+        .collect();
+    if !rep.failures.is_empty() {
+        rep.status = StepStatus::Failed;
     }
 }
 
@@ -336,43 +401,26 @@ async fn exec(
 /// emitted after the 201 is sent, so the file is polled for a few seconds. Answered as
 /// `200 {"token": …}` (404 when none arrives) so expectations and captures work as for HTTP.
 async fn reset_token_step(
+    rep: &mut StepReport,
     step: &Step,
-    mut rep: StepReport,
     prepared: &crate::engine::operation::Prepared,
     ctx: &Context,
     st: &mut RunState<'_>,
     started: Instant,
     strict: bool,
-) -> StepReport {
+) -> (crate::engine::http::Response, StepFailures) {
     let args = prepared.client_args.clone().unwrap_or(Value::Null);
     let email = args
         .get("email")
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+        .unwrap_or_default();
     let actor_type = args
         .get("actor_type")
         .and_then(Value::as_str)
-        .unwrap_or("customer")
-        .to_string();
+        .unwrap_or("customer");
     let path = ctx.events.clone().unwrap_or_default();
-    let deadline = Instant::now() + step.timeout.min(std::time::Duration::from_secs(5));
-    let found = loop {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let newest = text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|e| {
-                e["data"]["entity_id"].as_str() == Some(email.as_str())
-                    && e["data"]["actor_type"].as_str().unwrap_or("customer") == actor_type
-            })
-            .filter_map(|e| e["data"]["token"].as_str().map(str::to_string))
-            .rfind(|t| !st.reset_tokens.contains(t));
-        if newest.is_some() || Instant::now() >= deadline {
-            break newest;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let wait = step.timeout.min(std::time::Duration::from_secs(5));
+    let found = newest_reset_token(&path, email, actor_type, &st.reset_tokens, wait).await;
     let (status, body) = match &found {
         Some(t) => {
             st.redactor.add(t);
@@ -399,7 +447,7 @@ async fn reset_token_step(
         url: format!(
             "file://{} (reset token for {})",
             path.display(),
-            st.redactor.text(&email)
+            st.redactor.text(email)
         ),
         headers: vec![],
         body: None,
@@ -407,34 +455,38 @@ async fn reset_token_step(
     let json = crate::engine::check::body_json(&resp);
     let mut failures = check_expectations(step, &resp, json.as_ref(), st, strict);
     take_captures(step, &resp, json.as_ref(), st, &mut failures);
-    rep.response = Some(ResponseRecord {
-        status: resp.status,
-        reason: resp.reason.clone(),
-        headers: resp.headers.clone(),
-        body: st.redactor.text(&resp.text()),
-        truncated: false,
-    });
-    rep.failures = failures
-        .into_iter()
-        .map(|(span, f)| CheckFailure {
-            check: f.check,
-            position: span.position(),
-            message: st.redactor.text(&f.message),
-            diff: f.diff.iter().map(|d| st.redactor.text(d)).collect(),
-            violations: f.violations,
-            span: Some(span),
-        })
-        .collect();
-    if !rep.failures.is_empty() {
-        rep.status = StepStatus::Failed;
+    (resp, failures)
+}
+
+/// Polls the events file for up to `wait` for a reset token of `email` not in `handed_out`.
+async fn newest_reset_token(
+    path: &std::path::Path,
+    email: &str,
+    actor_type: &str,
+    handed_out: &[String],
+    wait: std::time::Duration,
+) -> Option<String> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let newest = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| {
+                e["data"]["entity_id"].as_str() == Some(email)
+                    && e["data"]["actor_type"].as_str().unwrap_or("customer") == actor_type
+            })
+            .filter_map(|e| e["data"]["token"].as_str().map(str::to_string))
+            .rfind(|t| !handed_out.contains(t));
+        if newest.is_some() || Instant::now() >= deadline {
+            return newest;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    rep.attempts = 1;
-    rep.duration_ms = started.elapsed().as_millis() as u64;
-    rep
 }
 
 fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, String> {
-    let obj = |v: Val| {
+    let obj = |v: RuntimeValue| {
         v.value
             .as_object()
             .cloned()
@@ -465,195 +517,31 @@ fn build_jwt(spec: &crate::plan::JwtSpec, scope: &mut Scope) -> Result<String, S
 /// Runs a scenario; never panics on a misbehaving target, never returns unmasked secrets.
 pub async fn run_scenario(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport {
     let started = Instant::now();
-    let mut report = ScenarioReport {
-        name: sc.name.clone(),
-        title: sc.title.clone(),
-        file: sc.file.path.clone(),
-        tags: sc.tags.clone(),
-        status: Status::Passed,
-        duration_ms: 0,
-        seed: ctx.seed,
-        iteration,
-        known_bug: known_bug(sc, ctx).map(|k| KnownBugReport {
-            issue: k.issue.clone(),
-            url: k.url.clone(),
-            reason: k.reason.clone(),
-        }),
-        note: None,
-        not_applicable: None,
-        steps: vec![],
-    };
-    if sc.level == crate::plan::Level::Exact && !sc.strict {
-        let why = crate::report::event::NotApplicable::ExactLevel;
-        report.status = Status::NotApplicable;
-        report.note = Some(why.to_string());
-        report.not_applicable = Some(why);
-        return report;
-    }
-    let missing: Vec<&str> = sc
-        .requires_env
-        .iter()
-        .filter(|e| !ctx.env.contains_key(*e))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        report.status = Status::Skipped;
-        report.note = Some(format!(
-            "requires environment variable{} {} (not set)",
-            if missing.len() > 1 { "s" } else { "" },
-            missing.join(", ")
-        ));
-        return report;
-    }
-    if let Some(api) = Some(ctx.api.unwrap_or(crate::api::DEFAULT_API)).filter(|a| *a != sc.api) {
-        let why = crate::report::event::NotApplicable::Mode {
-            why: format!(
-                "not applicable: the scenario speaks {}, this run's target {api} (--api)",
-                sc.api
-            ),
-        };
-        report.status = Status::NotApplicable;
-        report.note = Some(why.to_string());
-        report.not_applicable = Some(why);
-        return report;
-    }
-    let unmet = sc
-        .setup
-        .iter()
-        .chain(&sc.steps)
-        .chain(&sc.teardown)
-        .filter_map(|s| s.op.api_op()?.needs())
-        .find(|n| match n {
-            crate::api::Needs::PublishableKey => ctx.publishable_key.is_none(),
-            crate::api::Needs::Events => ctx.events.is_none(),
-        });
-    if let Some(n) = unmet {
-        report.status = Status::Skipped;
-        report.note = Some(n.reason().to_string());
-        return report;
-    }
-    if let Some(scheme) = sc
-        .requires_scheme
-        .as_ref()
-        .filter(|s| ctx.target.scheme() != s.as_str())
-    {
-        let why = crate::report::event::NotApplicable::Scheme {
-            required: scheme.clone(),
-            target: ctx.target.scheme().to_string(),
-        };
-        report.status = Status::NotApplicable;
-        report.note = Some(why.to_string());
-        report.not_applicable = Some(why);
-        return report;
-    }
-    if let Some(why) = crate::driver::applicable::verdict(sc, ctx.driver.is_some())
-        .or_else(|| unsupported_op(sc, ctx))
-    {
-        let why = crate::report::event::NotApplicable::Mode { why };
-        report.status = Status::NotApplicable;
-        report.note = Some(why.to_string());
-        report.not_applicable = Some(why);
-        return report;
-    }
-    let mut st = RunState {
-        scope: Scope {
-            vars: HashMap::new(),
-            env: &ctx.env,
-            rng: rand::rngs::StdRng::seed_from_u64(scenario_seed(ctx.seed, &sc.name, iteration)),
-        },
-        actors: HashMap::new(),
-        redactor: Redactor::default(),
-        run_id: (sc.name.clone(), iteration),
-        reset_tokens: Vec::new(),
-    };
-    st.scope.vars.insert(
-        "publishable_key".into(),
-        Val::plain(Value::from(ctx.publishable_key.clone().unwrap_or_default())),
-    );
-    st.scope.vars.insert(
-        "target_url".into(),
-        Val::plain(Value::from(ctx.target.as_str())),
-    );
-    st.scope.vars.insert(
-        "target_https".into(),
-        Val::plain(Value::from(ctx.target.scheme() == "https")),
-    );
-    for (k, v) in &ctx.cli_vars {
-        let val = Val {
-            value: Value::String(v.clone()),
-            secret: is_secret_name(k),
-        };
-        st.secret(&val);
-        st.scope.vars.insert(k.clone(), val);
-    }
-    for (name, t, secret) in &sc.vars {
-        match t.eval(&mut st.scope) {
-            Ok(mut v) => {
-                v.secret |= *secret;
-                st.secret(&v);
-                st.scope.vars.insert(name.clone(), v);
+    let mut report = empty_report(sc, ctx, iteration);
+    if let Some(why) = not_runnable(sc, ctx) {
+        match why {
+            NotRunnable::Skipped(note) => {
+                report.status = Status::Skipped;
+                report.note = Some(note);
             }
-            Err(e) => {
-                let mut s = StepReport {
-                    phase: Phase::Setup,
-                    name: format!("vars.{name}"),
-                    actor: String::new(),
-                    position: sc.file.path.clone(),
-                    status: StepStatus::Error,
-                    duration_ms: 0,
-                    attempts: 0,
-                    error: Some(st.redactor.text(&e)),
-                    failures: vec![],
-                    request: None,
-                    response: None,
-                    curl: None,
-                    span: None,
-                };
-                s.error = Some(format!(
-                    "variable `{name}`: {}",
-                    s.error.take().unwrap_or_default()
-                ));
-                report.steps.push(s);
-                report.status = Status::Failed;
-                report.bound();
-                return report;
+            NotRunnable::NotApplicable(why) => {
+                report.status = Status::NotApplicable;
+                report.note = Some(why.to_string());
+                report.not_applicable = Some(why);
             }
         }
+        return report;
     }
-    let deadline = started + sc.timeout;
-    // How many secrets were known when each step was recorded (see the final masking pass).
+    let mut st = RunState::new(sc, ctx, iteration);
+    if let Err(failed) = bind_vars(sc, ctx, &mut st) {
+        report.steps.push(*failed);
+        report.status = Status::Failed;
+        report.bound();
+        return report;
+    }
+    // How many secrets were known when each step started (see the final masking pass).
     let mut known_at: Vec<usize> = Vec::new();
-    let mut failed = false;
-    for (phase, steps) in [(Phase::Setup, &sc.setup), (Phase::Steps, &sc.steps)] {
-        for step in steps.iter() {
-            if failed {
-                known_at.push(st.redactor.len());
-                report
-                    .steps
-                    .push(step_report(step, phase, StepStatus::NotRun));
-                continue;
-            }
-            let r = if Instant::now() >= deadline {
-                let mut r = step_report(step, phase, StepStatus::Error);
-                r.error = Some(format!(
-                    "scenario timeout ({:?}) reached before this step",
-                    sc.timeout
-                ));
-                r
-            } else {
-                exec(step, phase, ctx, &mut st, sc.strict).await
-            };
-            failed = r.status != StepStatus::Passed;
-            known_at.push(st.redactor.len());
-            report.steps.push(r);
-        }
-    }
-    for step in &sc.teardown {
-        let r = exec(step, Phase::Teardown, ctx, &mut st, sc.strict).await;
-        failed |= r.status != StepStatus::Passed;
-        known_at.push(st.redactor.len());
-        report.steps.push(r);
-    }
+    let mut failed = run_phases(sc, ctx, &mut st, started, &mut report, &mut known_at).await;
     if let Some(d) = &ctx.driver {
         // Frees the actors' client instances (a browser context each for medusa-js).
         for a in st.actors.keys() {
@@ -672,7 +560,8 @@ pub async fn run_scenario(sc: &Scenario, ctx: &Context, iteration: u32) -> Scena
         judge_known_bug(&mut report, k, sc.strict);
     }
     // Secrets learned late (e.g. a token captured in the last step) are masked everywhere; a
-    // step recorded after the last new secret is already fully masked and is not redone.
+    // step that started after the last new secret was learned is already fully masked and is
+    // not redone (one that learns a secret itself is: its request was recorded before).
     let known = st.redactor.len();
     for (s, _) in report
         .steps
@@ -680,27 +569,201 @@ pub async fn run_scenario(sc: &Scenario, ctx: &Context, iteration: u32) -> Scena
         .zip(&known_at)
         .filter(|(_, k)| **k < known)
     {
-        s.curl = s.curl.as_deref().map(|c| st.redactor.text(c));
-        if let Some(r) = &mut s.request {
-            r.url = st.redactor.text(&r.url);
-            r.body = r.body.as_deref().map(|b| st.redactor.text(b));
-            r.headers
-                .iter_mut()
-                .for_each(|(k, v)| *v = st.redactor.header(k, v));
-        }
-        if let Some(r) = &mut s.response {
-            r.body = st.redactor.text(&r.body);
-            r.headers
-                .iter_mut()
-                .for_each(|(k, v)| *v = st.redactor.header(k, v));
-        }
-        s.failures
-            .iter_mut()
-            .for_each(|f| f.message = st.redactor.text(&f.message));
+        s.redact(&st.redactor);
     }
     report.bound();
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
+}
+
+/// The report of a scenario before it runs.
+fn empty_report(sc: &Scenario, ctx: &Context, iteration: u32) -> ScenarioReport {
+    ScenarioReport {
+        name: sc.name.clone(),
+        title: sc.title.clone(),
+        file: sc.file.path.clone(),
+        tags: sc.tags.clone(),
+        status: Status::Passed,
+        duration_ms: 0,
+        seed: ctx.seed,
+        iteration,
+        known_bug: known_bug(sc, ctx).map(|k| KnownBugReport {
+            issue: k.issue.clone(),
+            url: k.url.clone(),
+            reason: k.reason.clone(),
+        }),
+        note: None,
+        not_applicable: None,
+        steps: vec![],
+    }
+}
+
+/// Why a scenario is not run at all.
+enum NotRunnable {
+    /// An input it needs is missing.
+    Skipped(String),
+    NotApplicable(NotApplicable),
+}
+
+/// The first reason, in this order, for which the scenario cannot run here: its level, its
+/// environment, its API, what its operations need, its scheme, the run's mode.
+fn not_runnable(sc: &Scenario, ctx: &Context) -> Option<NotRunnable> {
+    if sc.level == crate::plan::Level::Exact && !sc.strict {
+        return Some(NotRunnable::NotApplicable(NotApplicable::ExactLevel));
+    }
+    let missing: Vec<&str> = sc
+        .requires_env
+        .iter()
+        .filter(|e| !ctx.env.contains_key(*e))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Some(NotRunnable::Skipped(format!(
+            "requires environment variable{} {} (not set)",
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        )));
+    }
+    if let Some(api) = Some(ctx.api.unwrap_or(crate::api::DEFAULT_API)).filter(|a| *a != sc.api) {
+        return Some(NotRunnable::NotApplicable(NotApplicable::Mode {
+            why: format!(
+                "not applicable: the scenario speaks {}, this run's target {api} (--api)",
+                sc.api
+            ),
+        }));
+    }
+    let unmet = all_steps(sc)
+        .filter_map(|s| s.op.api_op()?.needs())
+        .find(|n| match n {
+            crate::api::Needs::PublishableKey => ctx.publishable_key.is_none(),
+            crate::api::Needs::Events => ctx.events.is_none(),
+        });
+    if let Some(n) = unmet {
+        return Some(NotRunnable::Skipped(n.reason().to_string()));
+    }
+    if let Some(scheme) = sc
+        .requires_scheme
+        .as_ref()
+        .filter(|s| ctx.target.scheme() != s.as_str())
+    {
+        return Some(NotRunnable::NotApplicable(NotApplicable::Scheme {
+            required: scheme.clone(),
+            target: ctx.target.scheme().to_string(),
+        }));
+    }
+    crate::driver::applicable::verdict(sc, ctx.driver.is_some())
+        .or_else(|| unsupported_op(sc, ctx))
+        .map(|why| NotRunnable::NotApplicable(NotApplicable::Mode { why }))
+}
+
+fn all_steps(sc: &Scenario) -> impl Iterator<Item = &Step> {
+    sc.setup.iter().chain(&sc.steps).chain(&sc.teardown)
+}
+
+impl<'a> RunState<'a> {
+    /// A scenario's fresh state: its own seeded randomness, no actors, nothing secret yet.
+    fn new(sc: &Scenario, ctx: &'a Context, iteration: u32) -> Self {
+        RunState {
+            scope: Scope {
+                vars: HashMap::new(),
+                env: &ctx.env,
+                rng: rand::rngs::StdRng::seed_from_u64(scenario_seed(
+                    ctx.seed, &sc.name, iteration,
+                )),
+            },
+            actors: HashMap::new(),
+            redactor: Redactor::default(),
+            run_id: (sc.name.clone(), iteration),
+            reset_tokens: Vec::new(),
+        }
+    }
+}
+
+/// Binds the built-in variables, the `--var`s and the scenario's `vars:` in order; a
+/// variable that cannot be evaluated is reported as a failed setup step.
+fn bind_vars(sc: &Scenario, ctx: &Context, st: &mut RunState<'_>) -> Result<(), Box<StepReport>> {
+    let builtin = [
+        (
+            "publishable_key",
+            Value::from(ctx.publishable_key.clone().unwrap_or_default()),
+        ),
+        ("target_url", Value::from(ctx.target.as_str())),
+        ("target_https", Value::from(ctx.target.scheme() == "https")),
+    ];
+    for (k, v) in builtin {
+        st.scope.vars.insert(k.into(), RuntimeValue::plain(v));
+    }
+    for (k, v) in &ctx.cli_vars {
+        let val = RuntimeValue {
+            value: Value::String(v.clone()),
+            secret: is_secret_name(k),
+        };
+        st.secret(&val);
+        st.scope.vars.insert(k.clone(), val);
+    }
+    for (name, t, secret) in &sc.vars {
+        match t.eval(&mut st.scope) {
+            Ok(mut v) => {
+                v.secret |= *secret;
+                st.secret(&v);
+                st.scope.vars.insert(name.clone(), v);
+            }
+            Err(e) => {
+                let mut s = StepReport::new(
+                    Phase::Setup,
+                    format!("vars.{name}"),
+                    String::new(),
+                    sc.file.path.clone(),
+                );
+                s.status = StepStatus::Error;
+                s.error = Some(format!("variable `{name}`: {}", st.redactor.text(&e)));
+                return Err(Box::new(s));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Setup and steps (stopping at the first failure; the rest are recorded as not run), then
+/// teardown (always). Returns whether any step failed.
+async fn run_phases(
+    sc: &Scenario,
+    ctx: &Context,
+    st: &mut RunState<'_>,
+    started: Instant,
+    report: &mut ScenarioReport,
+    known_at: &mut Vec<usize>,
+) -> bool {
+    let deadline = started + sc.timeout;
+    let mut failed = false;
+    for (phase, steps) in [(Phase::Setup, &sc.setup), (Phase::Steps, &sc.steps)] {
+        for step in steps.iter() {
+            let known_before = st.redactor.len();
+            let r = if failed {
+                step_report(step, phase, StepStatus::NotRun)
+            } else if Instant::now() >= deadline {
+                let mut r = step_report(step, phase, StepStatus::Error);
+                r.error = Some(format!(
+                    "scenario timeout ({:?}) reached before this step",
+                    sc.timeout
+                ));
+                r
+            } else {
+                exec(step, phase, ctx, st, sc.strict).await
+            };
+            failed |= r.status != StepStatus::Passed;
+            known_at.push(known_before);
+            report.steps.push(r);
+        }
+    }
+    for step in &sc.teardown {
+        let known_before = st.redactor.len();
+        let r = exec(step, Phase::Teardown, ctx, st, sc.strict).await;
+        failed |= r.status != StepStatus::Passed;
+        known_at.push(known_before);
+        report.steps.push(r);
+    }
+    failed
 }
 
 /// The scenario's known bug, if it applies to this run: a client library's bug only through a
@@ -718,11 +781,7 @@ fn known_bug<'a>(sc: &'a Scenario, ctx: &Context) -> Option<&'a crate::plan::Kno
 /// Driver mode: a driver that does not offer an operation the scenario uses cannot run it.
 fn unsupported_op(sc: &Scenario, ctx: &Context) -> Option<String> {
     let d = ctx.driver.as_ref()?;
-    let op = sc
-        .setup
-        .iter()
-        .chain(&sc.steps)
-        .chain(&sc.teardown)
+    let op = all_steps(sc)
         .filter_map(|s| s.op.client_op())
         .find(|op| !d.supports(op))?;
     Some(format!(

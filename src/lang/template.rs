@@ -11,16 +11,17 @@ use rand::rngs::StdRng;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// A runtime value and whether it must be masked.
+/// A value at run time (what a template evaluated to, a variable holds, a capture took) and
+/// whether it must be masked: secrecy carries through filters and functions.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Val {
+pub struct RuntimeValue {
     pub value: Value,
     pub secret: bool,
 }
 
-impl Val {
-    pub fn plain(value: Value) -> Val {
-        Val {
+impl RuntimeValue {
+    pub fn plain(value: Value) -> RuntimeValue {
+        RuntimeValue {
             value,
             secret: false,
         }
@@ -139,7 +140,7 @@ impl Template {
     }
 
     /// Evaluates; a template that is exactly one expression keeps the value's JSON type.
-    pub fn eval(&self, scope: &mut Scope) -> Result<Val, String> {
+    pub fn eval(&self, scope: &mut Scope) -> Result<RuntimeValue, String> {
         if let [Part::Expr(e)] = self.parts.as_slice() {
             return eval_expr(e, scope);
         }
@@ -155,7 +156,7 @@ impl Template {
                 }
             }
         }
-        Ok(Val {
+        Ok(RuntimeValue {
             value: Value::String(out),
             secret,
         })
@@ -312,7 +313,7 @@ impl ExprParser<'_> {
 /// Everything a template can read: variables and captures, the environment snapshot the CLI
 /// handed over, and the scenario's seeded random generator.
 pub struct Scope<'a> {
-    pub vars: HashMap<String, Val>,
+    pub vars: HashMap<String, RuntimeValue>,
     pub env: &'a HashMap<String, String>,
     pub rng: StdRng,
 }
@@ -327,17 +328,17 @@ pub fn is_secret_name(name: &str) -> bool {
     .any(|w| n.contains(w))
 }
 
-fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
+fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<RuntimeValue, String> {
     match e {
-        Expr::Str(s) => Ok(Val::plain(Value::String(s.clone()))),
-        Expr::Num(n) => Ok(Val::plain(Value::Number(n.clone()))),
+        Expr::Str(s) => Ok(RuntimeValue::plain(Value::String(s.clone()))),
+        Expr::Num(n) => Ok(RuntimeValue::plain(Value::Number(n.clone()))),
         Expr::Var(path) if path[0] == "env" => {
             let name = path.get(1).ok_or("`env` needs a name: `env.NAME`")?;
             let v = scope
                 .env
                 .get(name)
                 .ok_or_else(|| format!("environment variable `{name}` is not set"))?;
-            Ok(Val {
+            Ok(RuntimeValue {
                 value: Value::String(v.clone()),
                 secret: is_secret_name(name),
             })
@@ -353,7 +354,7 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
                     .get(seg)
                     .ok_or_else(|| format!("`{}` has no field `{seg}`", path.join(".")))?;
             }
-            Ok(Val {
+            Ok(RuntimeValue {
                 value: v.clone(),
                 secret: root.secret,
             })
@@ -369,7 +370,7 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
                 "base64" => base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
                 _ => return Err(format!("unknown filter `{name}`")),
             };
-            Ok(Val {
+            Ok(RuntimeValue {
                 value: Value::String(out),
                 secret: v.secret,
             })
@@ -384,7 +385,7 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
     }
 }
 
-fn arg_u64(vals: &[Val], i: usize, default: i64) -> Result<i64, String> {
+fn arg_u64(vals: &[RuntimeValue], i: usize, default: i64) -> Result<i64, String> {
     match vals.get(i) {
         None => Ok(default),
         Some(v) => v
@@ -394,7 +395,7 @@ fn arg_u64(vals: &[Val], i: usize, default: i64) -> Result<i64, String> {
     }
 }
 
-fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
+fn call(name: &str, vals: &[RuntimeValue], scope: &mut Scope) -> Result<RuntimeValue, String> {
     const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let rand_text = |n: usize, rng: &mut StdRng| -> String {
         (0..n)
@@ -441,7 +442,7 @@ fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
         "jwt_claims" => {
             let t = vals.first().ok_or("jwt_claims(token) needs a token")?;
             let parts = crate::engine::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claims: {e}"))?;
-            return Ok(Val {
+            return Ok(RuntimeValue {
                 value: parts.claims,
                 secret: t.secret,
             });
@@ -449,7 +450,7 @@ fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
         other => return Err(format!("unknown function `{other}`")),
     };
     let secret = vals.iter().any(|v| v.secret);
-    Ok(Val { value: v, secret })
+    Ok(RuntimeValue { value: v, secret })
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (`+` becomes `%2B`).
@@ -493,43 +494,43 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
 
 /// A JSON value with templates inside its strings, compiled once.
 #[derive(Debug, Clone)]
-pub enum TValue {
+pub enum JsonTemplate {
     Const(Value),
     Tmpl(Template),
-    Array(Vec<TValue>),
-    Object(Vec<(String, TValue)>),
+    Array(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
 }
 
-impl TValue {
-    pub fn compile(v: &Value) -> Result<TValue, ParseError> {
+impl JsonTemplate {
+    pub fn compile(v: &Value) -> Result<JsonTemplate, ParseError> {
         Ok(match v {
-            Value::String(s) if s.contains("{{") => TValue::Tmpl(Template::parse(s)?),
+            Value::String(s) if s.contains("{{") => JsonTemplate::Tmpl(Template::parse(s)?),
             Value::Array(a) => {
-                TValue::Array(a.iter().map(TValue::compile).collect::<Result<_, _>>()?)
+                JsonTemplate::Array(a.iter().map(JsonTemplate::compile).collect::<Result<_, _>>()?)
             }
-            Value::Object(o) => TValue::Object(
+            Value::Object(o) => JsonTemplate::Object(
                 o.iter()
-                    .map(|(k, v)| Ok((k.clone(), TValue::compile(v)?)))
+                    .map(|(k, v)| Ok((k.clone(), JsonTemplate::compile(v)?)))
                     .collect::<Result<_, ParseError>>()?,
             ),
-            other => TValue::Const(other.clone()),
+            other => JsonTemplate::Const(other.clone()),
         })
     }
 
     pub fn variables(&self) -> Vec<String> {
         match self {
-            TValue::Const(_) => vec![],
-            TValue::Tmpl(t) => t.variables(),
-            TValue::Array(a) => a.iter().flat_map(TValue::variables).collect(),
-            TValue::Object(o) => o.iter().flat_map(|(_, v)| v.variables()).collect(),
+            JsonTemplate::Const(_) => vec![],
+            JsonTemplate::Tmpl(t) => t.variables(),
+            JsonTemplate::Array(a) => a.iter().flat_map(JsonTemplate::variables).collect(),
+            JsonTemplate::Object(o) => o.iter().flat_map(|(_, v)| v.variables()).collect(),
         }
     }
 
-    pub fn eval(&self, scope: &mut Scope) -> Result<Val, String> {
+    pub fn eval(&self, scope: &mut Scope) -> Result<RuntimeValue, String> {
         match self {
-            TValue::Const(v) => Ok(Val::plain(v.clone())),
-            TValue::Tmpl(t) => t.eval(scope),
-            TValue::Array(a) => {
+            JsonTemplate::Const(v) => Ok(RuntimeValue::plain(v.clone())),
+            JsonTemplate::Tmpl(t) => t.eval(scope),
+            JsonTemplate::Array(a) => {
                 let mut secret = false;
                 let mut out = Vec::with_capacity(a.len());
                 for v in a {
@@ -537,12 +538,12 @@ impl TValue {
                     secret |= r.secret;
                     out.push(r.value);
                 }
-                Ok(Val {
+                Ok(RuntimeValue {
                     value: Value::Array(out),
                     secret,
                 })
             }
-            TValue::Object(o) => {
+            JsonTemplate::Object(o) => {
                 let mut secret = false;
                 let mut out = serde_json::Map::new();
                 for (k, v) in o {
@@ -550,7 +551,7 @@ impl TValue {
                     secret |= r.secret || is_secret_name(k);
                     out.insert(k.clone(), r.value);
                 }
-                Ok(Val {
+                Ok(RuntimeValue {
                     value: Value::Object(out),
                     secret,
                 })
@@ -566,8 +567,8 @@ impl TValue {
         secrets: &mut Vec<String>,
     ) -> Result<Value, String> {
         match self {
-            TValue::Const(v) => Ok(v.clone()),
-            TValue::Tmpl(t) => {
+            JsonTemplate::Const(v) => Ok(v.clone()),
+            JsonTemplate::Tmpl(t) => {
                 let v = t.eval(scope)?;
                 if v.secret {
                     match &v.value {
@@ -577,12 +578,12 @@ impl TValue {
                 }
                 Ok(v.value)
             }
-            TValue::Array(a) => a
+            JsonTemplate::Array(a) => a
                 .iter()
                 .map(|x| x.eval_noting(scope, secrets))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            TValue::Object(o) => {
+            JsonTemplate::Object(o) => {
                 let mut out = serde_json::Map::new();
                 for (k, v) in o {
                     let val = v.eval_noting(scope, secrets)?;
@@ -604,11 +605,11 @@ impl TValue {
             for (k, val) in o {
                 match val {
                     Value::String(s) if is_secret_name(k) => out.push(s.clone()),
-                    _ => TValue::secret_strings(val, out),
+                    _ => JsonTemplate::secret_strings(val, out),
                 }
             }
         } else if let Value::Array(a) = v {
-            a.iter().for_each(|x| TValue::secret_strings(x, out));
+            a.iter().for_each(|x| JsonTemplate::secret_strings(x, out));
         }
     }
 }
@@ -630,7 +631,7 @@ mod tests {
     fn whole_expression_keeps_type() {
         let env = HashMap::new();
         let mut s = scope(&env);
-        s.vars.insert("n".into(), Val::plain(Value::from(3)));
+        s.vars.insert("n".into(), RuntimeValue::plain(Value::from(3)));
         assert_eq!(
             Template::parse("{{ n }}")
                 .unwrap()
@@ -655,7 +656,7 @@ mod tests {
         let mut s = scope(&env);
         s.vars.insert(
             "p".into(),
-            Val {
+            RuntimeValue {
                 value: Value::from("Ab+c"),
                 secret: true,
             },

@@ -85,6 +85,17 @@ pub enum Phase {
     Teardown,
 }
 
+/// The phase as the text reports name it on a step's line.
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Phase::Setup => "setup",
+            Phase::Steps => "step",
+            Phase::Teardown => "teardown",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
@@ -155,5 +166,26 @@ impl ScenarioReport {
         self.steps
             .iter()
             .filter(|s| matches!(s.status, StepStatus::Failed | StepStatus::Error))
+    }
+}
+
+impl StepReport {
+    /// A step's record before it runs: nothing sent, nothing received, nothing failed yet.
+    pub fn new(phase: Phase, name: String, actor: String, position: String) -> Self {
+        StepReport {
+            phase,
+            name,
+            actor,
+            position,
+            status: StepStatus::NotRun,
+            duration_ms: 0,
+            attempts: 0,
+            error: None,
+            failures: vec![],
+            request: None,
+            response: None,
+            curl: None,
+            span: None,
+        }
     }
 }

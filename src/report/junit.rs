@@ -23,25 +23,12 @@ fn steps_text(r: &ScenarioReport) -> String {
                 .map(|x| format!(" {} {}", x.method, x.url))
                 .unwrap_or_default();
             format!(
-                "[{:?}] {} ({}): {}{}{} [{} ms]",
+                "[{}] {} ({}): {}{}{} [{} ms]",
                 s.phase, s.name, s.position, status, req, resp, s.duration_ms
             )
-            .to_lowercase_phase()
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-trait LowerPhase {
-    fn to_lowercase_phase(self) -> String;
-}
-
-impl LowerPhase for String {
-    fn to_lowercase_phase(self) -> String {
-        self.replacen("[Setup]", "[setup]", 1)
-            .replacen("[Steps]", "[step]", 1)
-            .replacen("[Teardown]", "[teardown]", 1)
-    }
 }
 
 pub fn render(reports: &[ScenarioReport]) -> String {
@@ -74,76 +61,82 @@ pub fn render_with_driver(
             ));
         }
         for r in rs {
-            let status = match r.status {
-                Status::Passed | Status::KnownBug => TestCaseStatus::success(),
-                Status::Skipped | Status::NotApplicable => {
-                    let mut s = TestCaseStatus::skipped();
-                    if let Some(n) = &r.note {
-                        s.set_message(n.clone());
-                    }
-                    s
-                }
-                Status::Failed => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    let first = r
-                        .note
-                        .clone()
-                        .or_else(|| {
-                            r.failed_steps().next().map(|st| {
-                                st.failures
-                                    .first()
-                                    .map(|f| {
-                                        format!("step `{}`: {}: {}", st.name, f.check, f.message)
-                                    })
-                                    .unwrap_or_else(|| {
-                                        format!(
-                                            "step `{}`: {}",
-                                            st.name,
-                                            st.error.clone().unwrap_or_default()
-                                        )
-                                    })
-                            })
-                        })
-                        .unwrap_or_else(|| "failed".into());
-                    s.set_message(first);
-                    s.set_description(super::human::failure(r, false));
-                    s
-                }
-            };
-            let mut tc = TestCase::new(r.name.clone(), status);
-            tc.set_classname(r.file.clone());
-            tc.set_time(Duration::from_millis(r.duration_ms));
-            let mut out = steps_text(r);
-            // The Jenkins/Ant JUnit schema has no per-testcase properties: known bugs are named
-            // in the case's output and as suite properties keyed by the case's name.
-            if let Some(k) = &r.known_bug {
-                let verdict = if r.status == Status::KnownBug {
-                    "reproduces"
-                } else {
-                    "does not reproduce"
-                };
-                out = format!("known bug {} ({}): {verdict}\n{out}", k.issue, k.url);
-                suite.add_property(Property::new(
-                    format!("known_bug:{}", r.name),
-                    k.issue.clone(),
-                ));
-                suite.add_property(Property::new(
-                    format!("known_bug_url:{}", r.name),
-                    k.url.clone(),
-                ));
-                if r.status == Status::KnownBug {
-                    suite.add_property(Property::new(
-                        format!("known_bug_status:{}", r.name),
-                        "reproduces",
-                    ));
-                }
-            }
-            tc.set_system_out(out);
-            suite.add_test_case(tc);
+            let case = test_case(r, &mut suite);
+            suite.add_test_case(case);
         }
         report.add_test_suite(suite);
     }
     strict_root(report.to_string().unwrap_or_default())
+}
+
+/// One scenario's test case; a known bug also becomes properties of its suite.
+fn test_case(r: &ScenarioReport, suite: &mut TestSuite) -> TestCase {
+    let mut tc = TestCase::new(r.name.clone(), case_status(r));
+    tc.set_classname(r.file.clone());
+    tc.set_time(Duration::from_millis(r.duration_ms));
+    let mut out = steps_text(r);
+    // The Jenkins/Ant JUnit schema has no per-testcase properties: known bugs are named
+    // in the case's output and as suite properties keyed by the case's name.
+    if let Some(k) = &r.known_bug {
+        let verdict = if r.status == Status::KnownBug {
+            "reproduces"
+        } else {
+            "does not reproduce"
+        };
+        out = format!("known bug {} ({}): {verdict}\n{out}", k.issue, k.url);
+        suite.add_property(Property::new(
+            format!("known_bug:{}", r.name),
+            k.issue.clone(),
+        ));
+        suite.add_property(Property::new(
+            format!("known_bug_url:{}", r.name),
+            k.url.clone(),
+        ));
+        if r.status == Status::KnownBug {
+            suite.add_property(Property::new(
+                format!("known_bug_status:{}", r.name),
+                "reproduces",
+            ));
+        }
+    }
+    tc.set_system_out(out);
+    tc
+}
+
+fn case_status(r: &ScenarioReport) -> TestCaseStatus {
+    match r.status {
+        Status::Passed | Status::KnownBug => TestCaseStatus::success(),
+        Status::Skipped | Status::NotApplicable => {
+            let mut s = TestCaseStatus::skipped();
+            if let Some(n) = &r.note {
+                s.set_message(n.clone());
+            }
+            s
+        }
+        Status::Failed => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(first_failure(r));
+            s.set_description(super::human::failure(r, false));
+            s
+        }
+    }
+}
+
+/// One line for the failure message: the note, else the first failed step's first failure.
+fn first_failure(r: &ScenarioReport) -> String {
+    r.note
+        .clone()
+        .or_else(|| {
+            r.failed_steps().next().map(|st| match st.failures.first() {
+                Some(f) => format!("step `{}`: {}: {}", st.name, f.check, f.message),
+                None => format!(
+                    "step `{}`: {}",
+                    st.name,
+                    st.error.clone().unwrap_or_default()
+                ),
+            })
+        })
+        .unwrap_or_else(|| "failed".into())
 }
 
 /// quick-junit writes `skipped` on `<testsuites>`, which the Jenkins/Ant JUnit schema (the one

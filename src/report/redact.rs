@@ -3,6 +3,7 @@
 //! value the run learned is secret (passwords, tokens, cookies, captures derived from them) is
 //! masked wherever it appears, also in its URL-encoded and JSON-escaped forms.
 
+use crate::report::event::StepReport;
 use std::sync::{Arc, RwLock};
 
 pub const MASK: &str = "***";
@@ -79,6 +80,38 @@ impl Redactor {
                 }
             }
             _ => self.text(value),
+        }
+    }
+}
+
+impl StepReport {
+    /// Masks every secret `r` knows in every string the record holds: the error, the replay,
+    /// the request and response, and each failure's message, diff and violations. Masking is
+    /// idempotent, so a record masked when it was made can be masked again once later secrets
+    /// are known.
+    pub fn redact(&mut self, r: &Redactor) {
+        let text = |s: &mut String| *s = r.text(s);
+        let headers = |hs: &mut Vec<(String, String)>| {
+            hs.iter_mut().for_each(|(k, v)| *v = r.header(k, v));
+        };
+        self.error.iter_mut().for_each(text);
+        self.curl.iter_mut().for_each(text);
+        if let Some(req) = &mut self.request {
+            text(&mut req.url);
+            req.body.iter_mut().for_each(text);
+            headers(&mut req.headers);
+        }
+        if let Some(resp) = &mut self.response {
+            text(&mut resp.body);
+            headers(&mut resp.headers);
+        }
+        for f in &mut self.failures {
+            text(&mut f.message);
+            f.diff.iter_mut().for_each(text);
+            for v in &mut f.violations {
+                text(&mut v.instance_path);
+                text(&mut v.message);
+            }
         }
     }
 }

@@ -237,25 +237,3 @@ pub struct JwtExpectDoc {
     #[serde(default)]
     pub issued_within: Option<Spanned<u64>>,
 }
-
-/// The keys a step may have, for "did you mean" hints.
-pub const STEP_KEYS: &[&str] = &[
-    "name",
-    "as",
-    "authenticate",
-    "get_session",
-    "exists",
-    "get_token",
-    "delete_session",
-    "register",
-    "request",
-    "call",
-    "with",
-    "cookies",
-    "bearer",
-    "headers",
-    "retry",
-    "timeout",
-    "expect",
-    "capture",
-];
