@@ -5,5 +5,6 @@
 
 pub mod background;
 pub mod express;
+mod listen;
 pub mod v1;
 pub mod v2;
