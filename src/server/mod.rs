@@ -4,6 +4,7 @@
 //! both Medusa versions run on Express; [`background`] serves either on the caller's runtime.
 
 pub mod background;
+pub(crate) mod embedded;
 pub mod express;
 mod listen;
 pub mod v1;
