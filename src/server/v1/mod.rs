@@ -9,7 +9,8 @@
 //! (body-parser and class-validator), [`respond`] (the response shapes), [`express_session`]
 //! (the session cookie and its signature) over [`sessions`] (the bounded session store),
 //! [`cors`], and [`variation`] (conformant differences, `--variation`). This file holds the
-//! configuration, the middleware stack and start-up.
+//! configuration, the middleware stack and start-up, and the small helpers v2 shares (random
+//! text, the clock, ULIDs, scrypt).
 
 use axum::Router;
 use base64::Engine;
