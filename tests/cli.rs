@@ -674,3 +674,61 @@ async fn libtest_flags_are_validated_by_clap() {
         o.stdout
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The default target
+// ---------------------------------------------------------------------------------------------
+
+/// Without `--target`, a v2 selection gets the embedded v2 server, wired with its publishable
+/// key and events file (a v1 server would fail these scenarios; a missing key or events file
+/// would skip some). A key or events file of a real deployment in the environment is not used.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_without_target_starts_the_v2_server_for_a_v2_selection() {
+    let env = [
+        ("MEDUSA_V2_PUBLISHABLE_KEY", "pk_of_another_deployment"),
+        ("MEDUSA_V2_EVENTS", "/nonexistent/events.jsonl"),
+        ("MEDUSA_V2_JWT_SECRET", "secret-of-another-deployment"),
+    ];
+    for extra in [&[][..], &["--api", "medusa-v2-auth"][..]] {
+        let mut a = args(&["run", "scenarios/medusa-v2", "--seed", "1"]);
+        a.extend(args(extra));
+        let o = cli_env(a, &env).await;
+        assert_no_panic(&o);
+        assert_eq!(o.code, 0, "{}", o.all());
+        assert!(
+            o.stderr.contains("embedded reference server")
+                && o.stderr.contains("Medusa v2.21 customer auth"),
+            "{}",
+            o.stderr
+        );
+        let summary = o
+            .all()
+            .lines()
+            .find(|l| l.starts_with("medusa-conform: ") && l.contains(" passed, "))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no summary line:\n{}", o.all()));
+        let passed: usize = summary["medusa-conform: ".len()..]
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(passed >= 70, "{summary}");
+        assert!(summary.contains(" 0 failed, 0 skipped"), "{summary}");
+        assert!(!o.all().contains("not applicable"), "{summary}");
+    }
+}
+
+/// A v1 selection (the default API) still gets the embedded v1 server.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_without_target_starts_the_v1_server_for_a_v1_selection() {
+    let o = cli(args(&[
+        "run",
+        "scenarios/store-auth/authenticate",
+        "--seed",
+        "1",
+    ]))
+    .await;
+    assert_no_panic(&o);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(o.stderr.contains("Medusa v1.20 Store Auth"), "{}", o.stderr);
+}

@@ -161,13 +161,9 @@ fn new_seed() -> u64 {
     (t.as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(32)) % 1_000_000_000
 }
 
-/// The API this run's target speaks: `--api`, else the embedded server's (v1), else the one
-/// every selected scenario speaks, else (a mix) v1.
-fn run_api(
-    opts: &RunOptions,
-    scenarios: &[Scenario],
-    embedded: bool,
-) -> Result<&'static str, Error> {
+/// The API this run's target speaks: `--api`, else the one every selected scenario speaks,
+/// else (a mix) v1. Without `--target`, the embedded server of that API is the target.
+fn run_api(opts: &RunOptions, scenarios: &[Scenario]) -> Result<&'static str, Error> {
     if let Some(a) = &opts.api {
         return crate::api::find(a).map(|a| a.name).ok_or_else(|| {
             let names: Vec<&str> = crate::api::APIS.iter().map(|a| a.name).collect();
@@ -176,7 +172,7 @@ fn run_api(
     }
     let first = scenarios.first().map(|s| s.api);
     Ok(match first {
-        Some(a) if !embedded && scenarios.iter().all(|s| s.api == a) => a,
+        Some(a) if scenarios.iter().all(|s| s.api == a) => a,
         _ => crate::api::DEFAULT_API,
     })
 }
@@ -205,21 +201,25 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
             .build()
             .map_err(|e| Error::Internal(format!("tokio runtime: {e}")))?,
     );
+    let api = run_api(&opts, &scenarios)?;
     let mut server = None;
     let target = match opts.target.clone() {
         Some(t) => t,
         None => {
             let s = rt
-                .block_on(crate::server::v1::Server::start_ephemeral())
+                .block_on(crate::server::embedded::start(api))
                 .map_err(|e| Error::Internal(format!("embedded server: {e}")))?;
             eprintln!(
                 "medusa-conform: no --target or MEDUSA_URL given: running against the embedded reference server at {} \
-                 (a faithful in-process Medusa v1.20 Store Auth implementation; pass --target URL to test a real deployment)",
-                s.url
+                 ({}; pass --target URL to test a real deployment)",
+                s.url, s.description
             );
             // Tokens that scenarios forge must be signed with the secret of the server under test.
-            opts.env
-                .insert("MEDUSA_JWT_SECRET".into(), s.jwt_secret.clone());
+            opts.env.extend(s.env.iter().cloned());
+            if s.publishable_key.is_some() {
+                opts.publishable_key = s.publishable_key.clone();
+                opts.events = s.events.clone();
+            }
             let url = s.url.clone();
             server = Some(s);
             url
@@ -239,7 +239,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         driver: driver.clone(),
         publishable_key: opts.publishable_key.clone(),
         events: opts.events.clone(),
-        api: Some(run_api(&opts, &scenarios, server.is_some())?),
+        api: Some(api),
     });
     eprintln!(
         "medusa-conform: {} scenario(s) against {target}, seed {seed}",

@@ -4,8 +4,8 @@
 //!
 //! - **Path matching** as Express's router does it: case-insensitive, a trailing slash optional,
 //!   and a mount point (`app.use("/store")`, `use("/auth")`) swallows one extra slash after it
-//!   (`/store//auth` works, `//store/auth` does not). A matched request is rewritten to the
-//!   route's canonical path before the axum router sees it.
+//!   (`/store//auth` works, `//store/auth` does not). The matched route's handler serves the
+//!   request (axum's own router is not involved), its `/:param` handed over as [`Param`].
 //! - **Unknown path or method** → finalhandler's 404 page `Cannot <METHOD> <path>` (the path
 //!   URL-encoded with `encodeurl`, then HTML-escaped), never axum's 405.
 //! - **Body parsing** comes first: body-parser is mounted on the app, so a malformed or
@@ -25,83 +25,66 @@
 //! `OPTIONS` passes through untouched: preflights are the CORS layer's business.
 
 use crate::server::v1::{BODY_LIMIT, html_error, is_json, json_response, parse_body};
+use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::handler::Handler;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::routing::MethodRouter;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
+use std::sync::Arc;
 
 /// How much of a refused body is still read off the connection.
 const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
 
-/// One Express route inside its mount: the route path (`"/"`, `"/token"`, `"/:param"`), its
-/// methods, and the canonical path the axum router serves it under (`{}` = the raw param).
-struct Route {
+/// One Express route layer: the mount prefixes from the app down to the router holding it
+/// (`app.use("/store")`, then `use("/auth")`), its path there (`"/"`, `"/token"`, `"/:param"`),
+/// its method, and the handler serving it.
+pub(crate) struct Route<S> {
+    pub mount: &'static [&'static str],
+    pub path: &'static str,
+    pub method: Method,
+    handler: MethodRouter<S>,
+}
+
+/// A [`Route`] served by `handler` (any axum handler of the app's state).
+pub(crate) fn route<H, T, S>(
+    mount: &'static [&'static str],
     path: &'static str,
-    methods: &'static [&'static str],
-    canonical: &'static str,
+    method: Method,
+    handler: H,
+) -> Route<S>
+where
+    H: Handler<T, S>,
+    T: 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    Route {
+        mount,
+        path,
+        method,
+        handler: axum::routing::any(handler),
+    }
 }
 
-/// Mount prefixes from the app down to the router holding `routes`, in Express's order.
-struct Mount {
-    prefixes: &'static [&'static str],
-    routes: &'static [Route],
-}
+/// A route's `/:param`, decoded with `decodeURIComponent` (once, as Express does), for the
+/// handler to extract.
+#[derive(Clone, Debug)]
+pub(crate) struct Param(pub String);
 
-/// Medusa's mount tree for the routes `super::router` serves (keep the two in step).
-const MOUNTS: &[Mount] = &[
-    Mount {
-        prefixes: &[],
-        routes: &[Route {
-            path: "/health",
-            methods: &["GET"],
-            canonical: "/health",
-        }],
-    },
-    Mount {
-        prefixes: &["/store", "/auth"],
-        routes: &[
-            Route {
-                path: "/",
-                methods: &["GET"],
-                canonical: "/store/auth",
-            },
-            Route {
-                path: "/:email",
-                methods: &["GET"],
-                canonical: "/store/auth/{}",
-            },
-            Route {
-                path: "/",
-                methods: &["DELETE", "POST"],
-                canonical: "/store/auth",
-            },
-            Route {
-                path: "/token",
-                methods: &["POST"],
-                canonical: "/store/auth/token",
-            },
-        ],
-    },
-    Mount {
-        prefixes: &["/store", "/customers"],
-        routes: &[
-            Route {
-                path: "/",
-                methods: &["POST"],
-                canonical: "/store/customers",
-            },
-            Route {
-                path: "/me",
-                methods: &["GET", "POST"],
-                canonical: "/store/customers/me",
-            },
-        ],
-    },
-];
+/// The app's routes (in Express's registration order) served Express's way: its path
+/// matching, its 404 page, HEAD as GET, ETags and 304s. The routes' handlers run with `state`.
+pub(crate) fn router<S>(routes: Vec<Route<S>>, state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let app = Arc::new((routes, state));
+    Router::new().fallback(move |req: Request| dispatch(app.clone(), req))
+}
 
 /// `app.use(prefix)`: path-to-regexp `^<prefix>\/?(?=\/|$)` case-insensitively; the rest keeps
 /// a leading slash.
@@ -135,41 +118,40 @@ fn match_route<'a>(rest: &'a str, route: &str) -> Option<&'a str> {
     }
 }
 
-enum Resolution {
-    /// Serve under this canonical path.
-    Route(String),
+pub(crate) enum Resolution {
+    /// Served by this route (an index into the table), with its decoded parameter.
+    Route(usize, Option<String>),
     /// A route parameter that `decodeURIComponent` rejects.
     BadParam,
     NotFound,
 }
 
-fn resolve(method: &Method, path: &str) -> Resolution {
-    for mount in MOUNTS {
-        let mut rest = path;
-        if !mount.prefixes.is_empty() {
-            let Some(r) = mount
-                .prefixes
-                .iter()
-                .try_fold(path, |p, prefix| strip_mount(p, prefix))
-            else {
-                continue;
-            };
-            rest = r;
-        }
-        for route in mount.routes {
-            let Some(param) = match_route(rest, route.path) else {
-                continue;
-            };
-            // Express decodes a layer's params when its path matches, before it asks whether
-            // the route takes this method: a bad escape fails even for `POST /store/auth/%zz`.
-            if route.path.starts_with("/:") && decode_uri_component(param).is_none() {
-                return Resolution::BadParam;
+/// Express's router: the first route whose mount and path match and that takes the method
+/// (HEAD is taken by GET routes).
+pub(crate) fn resolve<S>(routes: &[Route<S>], method: &Method, path: &str) -> Resolution {
+    for (i, route) in routes.iter().enumerate() {
+        let Some(rest) = route
+            .mount
+            .iter()
+            .try_fold(path, |p, prefix| strip_mount(p, prefix))
+        else {
+            continue;
+        };
+        let Some(param) = match_route(rest, route.path) else {
+            continue;
+        };
+        // Express decodes a layer's params when its path matches, before it asks whether
+        // the route takes this method: a bad escape fails even for `POST /store/auth/%zz`.
+        let param = if route.path.starts_with("/:") {
+            match decode_uri_component(param) {
+                Some(p) => Some(p),
+                None => return Resolution::BadParam,
             }
-            let handles = route.methods.contains(&method.as_str())
-                || (method == Method::HEAD && route.methods.contains(&"GET"));
-            if handles {
-                return Resolution::Route(route.canonical.replace("{}", param));
-            }
+        } else {
+            None
+        };
+        if route.method == method || (method == Method::HEAD && route.method == Method::GET) {
+            return Resolution::Route(i, param);
         }
     }
     Resolution::NotFound
@@ -287,45 +269,33 @@ pub(super) async fn body_parser(req: Request, next: Next) -> Response {
         .await
 }
 
-/// Express's routing, behind cors(): resolve the path Express's way (or answer its 404 page),
-/// then add ETags and answer 304s.
-pub(super) async fn routing(mut req: Request, next: Next) -> Response {
+/// Express's routing, behind cors(): resolve the route Express's way (or answer its 404 page),
+/// run its handler, then add ETags and answer 304s.
+async fn dispatch<S>(app: Arc<(Vec<Route<S>>, S)>, mut req: Request) -> Response
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let (routes, state) = &*app;
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
     // Express answers HEAD with the GET route and the ETag of the body it does not send.
     if method == Method::HEAD {
         *req.method_mut() = Method::GET;
     }
-    match resolve(&method, &path) {
-        Resolution::NotFound => return not_found_page(&method, &path),
+    let headers = req.headers().clone();
+    let resp = match resolve(routes, &method, req.uri().path()) {
+        Resolution::NotFound => return not_found_page(&method, req.uri().path()),
         Resolution::BadParam => {
             let body = json!({"code": "unknown_error", "type": "unknown_error",
                 "message": "An unknown error occurred."});
-            return with_etag(
-                &HeaderMap::new(),
-                &method,
-                json_response(StatusCode::INTERNAL_SERVER_ERROR, body),
-            )
-            .await;
+            json_response(StatusCode::INTERNAL_SERVER_ERROR, body)
         }
-        Resolution::Route(canonical) => {
-            if canonical != path {
-                let pq = match req.uri().query() {
-                    Some(q) => format!("{canonical}?{q}"),
-                    None => canonical,
-                };
-                let mut parts = req.uri().clone().into_parts();
-                if let Ok(pq) = pq.parse() {
-                    parts.path_and_query = Some(pq);
-                    if let Ok(uri) = Uri::from_parts(parts) {
-                        *req.uri_mut() = uri;
-                    }
-                }
+        Resolution::Route(i, param) => {
+            if let Some(p) = param {
+                req.extensions_mut().insert(Param(p));
             }
+            Handler::call(routes[i].handler.clone(), req, state.clone()).await
         }
-    }
-    let headers = req.headers().clone();
-    let resp = next.run(req).await;
+    };
     with_etag(&headers, &method, resp).await
 }
 
@@ -407,59 +377,6 @@ async fn with_etag(req: &HeaderMap, method: &Method, resp: Response) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn canon(method: &str, path: &str) -> Option<String> {
-        match resolve(&method.parse().unwrap(), path) {
-            Resolution::Route(c) => Some(c),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn express_path_matching() {
-        assert_eq!(canon("GET", "/store/auth/").as_deref(), Some("/store/auth"));
-        assert_eq!(canon("GET", "/store/AUTH").as_deref(), Some("/store/auth"));
-        assert_eq!(canon("GET", "/store//auth").as_deref(), Some("/store/auth"));
-        assert_eq!(
-            canon("GET", "/store/auth//").as_deref(),
-            Some("/store/auth")
-        );
-        assert_eq!(canon("GET", "//store/auth"), None);
-        assert_eq!(canon("GET", "/store///auth"), None);
-        assert_eq!(canon("GET", "/store/auth///"), None);
-        assert_eq!(canon("GET", "/storex/auth"), None);
-        assert_eq!(canon("PUT", "/store/auth"), None);
-        assert_eq!(
-            canon("GET", "/store/auth//x").as_deref(),
-            Some("/store/auth/x")
-        );
-        assert_eq!(
-            canon("HEAD", "/store/auth/a%40b.co/").as_deref(),
-            Some("/store/auth/a%40b.co")
-        );
-        assert_eq!(
-            canon("GET", "/store/auth/TOKEN").as_deref(),
-            Some("/store/auth/TOKEN")
-        );
-        assert_eq!(
-            canon("POST", "/STORE/auth/Token/").as_deref(),
-            Some("/store/auth/token")
-        );
-        assert_eq!(canon("POST", "/store/auth/x"), None);
-        assert_eq!(canon("GET", "/store/auth/x/y"), None);
-        assert!(matches!(
-            resolve(&Method::GET, "/store/auth/%zz"),
-            Resolution::BadParam
-        ));
-        assert!(matches!(
-            resolve(&Method::PUT, "/store/auth/%zz/"),
-            Resolution::BadParam
-        ));
-        assert!(matches!(
-            resolve(&Method::GET, "/store/auth/%FF"),
-            Resolution::BadParam
-        ));
-    }
 
     #[test]
     fn etag_and_names_match_express() {

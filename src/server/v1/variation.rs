@@ -11,7 +11,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -147,33 +147,84 @@ pub async fn layer(State(vs): State<Arc<Variations>>, req: Request, next: Next) 
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return Response::from_parts(parts, Body::empty());
     };
-    let mut body = bytes.to_vec();
-    let is_json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/json"));
-    let mut json: Option<Value> = if is_json {
-        serde_json::from_slice(&body).ok()
-    } else {
-        None
-    };
-    let h = &mut parts.headers;
-    let status = parts.status;
-    if status == axum::http::StatusCode::UNAUTHORIZED
-        && json.is_none()
-        && vs.has(Variation::Json401)
-    {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        json = Some(json!({"type": "unauthorized", "message": "Unauthorized"}));
-    }
     let logout = method == Method::DELETE && path.eq_ignore_ascii_case("/store/auth");
+    let status = parts.status;
+    let h = &mut parts.headers;
+    let body = vs.edit_body(h, status, &path, logout, bytes.to_vec());
+    vs.edit_cookies(h, sent_cookie.as_deref());
+    vs.add_headers(h, status);
+    h.remove(header::CONTENT_LENGTH);
+    let body = if vs.has(Variation::Proxy) {
+        // A stream of unknown length goes out chunked.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            body.chunks(64).map(|c| Ok(c.to_vec())).collect();
+        Body::from_stream(futures_util::stream::iter(chunks))
+    } else {
+        Body::from(body)
+    };
+    Response::from_parts(parts, body)
+}
 
-    if let Some(j) = json.as_mut() {
-        if vs.has(Variation::ExtraCustomerField)
+impl Variations {
+    /// Edits the body (JSON or not) and the headers that go with it.
+    fn edit_body(
+        &self,
+        h: &mut HeaderMap,
+        status: StatusCode,
+        path: &str,
+        logout: bool,
+        body: Vec<u8>,
+    ) -> Vec<u8> {
+        let is_json = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("application/json"));
+        let mut json: Option<Value> = if is_json {
+            serde_json::from_slice(&body).ok()
+        } else {
+            None
+        };
+        if status == StatusCode::UNAUTHORIZED && json.is_none() && self.has(Variation::Json401) {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            json = Some(json!({"type": "unauthorized", "message": "Unauthorized"}));
+        }
+        if let Some(j) = json.as_mut() {
+            self.edit_json(j, status, path);
+            self.resign(j);
+        }
+        if logout && status.is_success() && self.has(Variation::LogoutJson) {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            json = Some(json!({}));
+        }
+        if self.has(Variation::PlainTextContentType)
+            && !h.contains_key(header::CONTENT_TYPE)
+            && !body.is_empty()
+        {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+        }
+        if self.has(Variation::Proxy)
+            && let Some(j) = json.as_mut()
+        {
+            reverse_keys(j);
+        }
+        match json {
+            Some(j) => serde_json::to_vec(&j).unwrap_or(body),
+            None => body,
+        }
+    }
+
+    /// Edits a JSON body: extra fields and keys, other error messages and extras.
+    fn edit_json(&self, j: &mut Value, status: StatusCode, path: &str) {
+        if self.has(Variation::ExtraCustomerField)
             && let Some(c) = j.get_mut("customer").and_then(Value::as_object_mut)
         {
             c.insert("loyalty_points".into(), json!(0));
@@ -189,169 +240,145 @@ pub async fn layer(State(vs): State<Arc<Variations>>, req: Request, next: Next) 
                 }
             }
         }
-        if status.is_success() && vs.has(Variation::ExtraResponseKeys) && j.is_object() {
+        if status.is_success() && self.has(Variation::ExtraResponseKeys) && j.is_object() {
             j["_links"] = json!({"self": path});
         }
         let is_error = status.is_client_error() && j.get("message").is_some();
-        if is_error && vs.has(Variation::OtherErrorMessages) {
+        if is_error && self.has(Variation::OtherErrorMessages) {
             let m = j["message"].as_str().unwrap_or_default().to_string();
             j["message"] = json!(format!("Request rejected: {m}"));
         }
-        if is_error && vs.has(Variation::ErrorExtras) {
+        if is_error && self.has(Variation::ErrorExtras) {
             j["request_id"] = json!("req_conform");
             if j.get("code").is_none() {
                 j["code"] = json!("invalid_request_error");
             }
         }
-        if vs.on.iter().any(|v| v.resigns())
+    }
+
+    /// Re-signs a store JWT with extra claims or another lifetime.
+    fn resign(&self, j: &mut Value) {
+        if self.on.iter().any(|v| v.resigns())
             && let Some(t) = j.get("access_token").and_then(Value::as_str)
             && let Some(mut claims) = crate::engine::jwt::decode(t)
                 .ok()
                 .and_then(|p| p.claims.as_object().cloned())
         {
-            if vs.has(Variation::ExtraJwtClaims) {
+            if self.has(Variation::ExtraJwtClaims) {
                 let id = claims.get("customer_id").cloned().unwrap_or(Value::Null);
                 claims.insert("sub".into(), id);
                 claims.insert("iss".into(), json!("medusa"));
                 claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
             }
-            if vs.has(Variation::TokenLifetime) {
+            if self.has(Variation::TokenLifetime) {
                 let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
                 claims.insert("exp".into(), json!(iat + 7 * 86_400));
             }
             j["access_token"] = json!(crate::engine::jwt::sign_hs256(
                 &Value::Object(claims),
-                vs.jwt_secret.as_bytes()
+                self.jwt_secret.as_bytes()
             ));
         }
     }
-    if logout && status.is_success() && vs.has(Variation::LogoutJson) {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        json = Some(json!({}));
-    }
-    if vs.has(Variation::PlainTextContentType)
-        && !h.contains_key(header::CONTENT_TYPE)
-        && !body.is_empty()
-    {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-    }
-    if vs.has(Variation::Proxy)
-        && let Some(j) = json.as_mut()
-    {
-        reverse_keys(j);
-    }
-    if let Some(j) = json {
-        body = serde_json::to_vec(&j).unwrap_or(body);
-    }
 
-    // Cookies.
-    if vs.has(Variation::ResendCookie)
-        && !h.contains_key(header::SET_COOKIE)
-        && let Some(c) = &sent_cookie
-    {
-        let exp = httpdate::fmt_http_date(
-            std::time::SystemTime::now() + std::time::Duration::from_secs(36_000),
-        );
-        if let Ok(v) = HeaderValue::from_str(&format!("{c}; Path=/; Expires={exp}; HttpOnly")) {
-            h.append(header::SET_COOKIE, v);
-        }
-    }
-    let cookies: Vec<String> = h
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::to_string)
-        .collect();
-    if !cookies.is_empty() {
-        h.remove(header::SET_COOKIE);
-        for mut c in cookies {
-            if vs.has(Variation::SessionTtl) {
-                let exp = httpdate::fmt_http_date(
-                    std::time::SystemTime::now() + std::time::Duration::from_secs(86_400),
-                );
-                c = c
-                    .split("; ")
-                    .map(|a| {
-                        if a.starts_with("Expires=") {
-                            format!("Expires={exp}; Max-Age=86400")
-                        } else {
-                            a.to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-            }
-            if vs.has(Variation::CookiePriority) {
-                c.push_str("; Priority=High");
-            }
-            if vs.has(Variation::CookieSameSiteLax) && !c.to_ascii_lowercase().contains("samesite")
-            {
-                c.push_str("; SameSite=Lax");
-            }
-            if let Ok(v) = HeaderValue::from_str(&c) {
+    /// Cookie variations: re-sent, another lifetime, Priority, SameSite=Lax.
+    fn edit_cookies(&self, h: &mut HeaderMap, sent_cookie: Option<&str>) {
+        if self.has(Variation::ResendCookie)
+            && !h.contains_key(header::SET_COOKIE)
+            && let Some(c) = sent_cookie
+        {
+            let exp = httpdate::fmt_http_date(
+                std::time::SystemTime::now() + std::time::Duration::from_secs(36_000),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("{c}; Path=/; Expires={exp}; HttpOnly")) {
                 h.append(header::SET_COOKIE, v);
             }
         }
+        let cookies: Vec<String> = h
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect();
+        if !cookies.is_empty() {
+            h.remove(header::SET_COOKIE);
+            for mut c in cookies {
+                if self.has(Variation::SessionTtl) {
+                    let exp = httpdate::fmt_http_date(
+                        std::time::SystemTime::now() + std::time::Duration::from_secs(86_400),
+                    );
+                    c = c
+                        .split("; ")
+                        .map(|a| {
+                            if a.starts_with("Expires=") {
+                                format!("Expires={exp}; Max-Age=86400")
+                            } else {
+                                a.to_string()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                }
+                if self.has(Variation::CookiePriority) {
+                    c.push_str("; Priority=High");
+                }
+                if self.has(Variation::CookieSameSiteLax)
+                    && !c.to_ascii_lowercase().contains("samesite")
+                {
+                    c.push_str("; SameSite=Lax");
+                }
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    h.append(header::SET_COOKIE, v);
+                }
+            }
+        }
     }
 
-    if vs.has(Variation::WwwAuthenticate) && status == axum::http::StatusCode::UNAUTHORIZED {
-        h.insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"medusa\""),
-        );
-    }
-    // Headers a proxy adds.
-    if vs.has(Variation::SecurityHeaders) {
-        for (k, v) in [
-            (
-                "strict-transport-security",
-                "max-age=63072000; includeSubDomains",
-            ),
-            ("x-content-type-options", "nosniff"),
-            ("x-frame-options", "DENY"),
-            ("referrer-policy", "no-referrer"),
-            (
-                "content-security-policy",
-                "default-src 'none'; frame-ancestors 'none'",
-            ),
-            ("cross-origin-resource-policy", "same-site"),
-        ] {
-            h.insert(k, HeaderValue::from_static(v));
+    /// Headers a proxy or a hardened deployment adds.
+    fn add_headers(&self, h: &mut HeaderMap, status: StatusCode) {
+        if self.has(Variation::WwwAuthenticate) && status == StatusCode::UNAUTHORIZED {
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"medusa\""),
+            );
+        }
+        // Headers a proxy adds.
+        if self.has(Variation::SecurityHeaders) {
+            for (k, v) in [
+                (
+                    "strict-transport-security",
+                    "max-age=63072000; includeSubDomains",
+                ),
+                ("x-content-type-options", "nosniff"),
+                ("x-frame-options", "DENY"),
+                ("referrer-policy", "no-referrer"),
+                (
+                    "content-security-policy",
+                    "default-src 'none'; frame-ancestors 'none'",
+                ),
+                ("cross-origin-resource-policy", "same-site"),
+            ] {
+                h.insert(k, HeaderValue::from_static(v));
+            }
+        }
+        if self.has(Variation::Proxy) {
+            h.insert("via", HeaderValue::from_static("1.1 conform-proxy"));
+            h.insert("x-request-id", HeaderValue::from_static("req_conform"));
+            h.insert(
+                "cache-control",
+                HeaderValue::from_static("no-store, private"),
+            );
+            h.insert("etag", HeaderValue::from_static("W/\"conform\""));
+            if let Some(ct) = h
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|c| c.replace("charset=utf-8", "charset=UTF-8"))
+                && let Ok(v) = HeaderValue::from_str(&ct)
+            {
+                h.insert(header::CONTENT_TYPE, v);
+            }
         }
     }
-    if vs.has(Variation::Proxy) {
-        h.insert("via", HeaderValue::from_static("1.1 conform-proxy"));
-        h.insert("x-request-id", HeaderValue::from_static("req_conform"));
-        h.insert(
-            "cache-control",
-            HeaderValue::from_static("no-store, private"),
-        );
-        h.insert("etag", HeaderValue::from_static("W/\"conform\""));
-        if let Some(ct) = h
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|c| c.replace("charset=utf-8", "charset=UTF-8"))
-            && let Ok(v) = HeaderValue::from_str(&ct)
-        {
-            h.insert(header::CONTENT_TYPE, v);
-        }
-    }
-    h.remove(header::CONTENT_LENGTH);
-    let body = if vs.has(Variation::Proxy) {
-        // A stream of unknown length goes out chunked.
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-            body.chunks(64).map(|c| Ok(c.to_vec())).collect();
-        Body::from_stream(futures_util::stream::iter(chunks))
-    } else {
-        Body::from(body)
-    };
-    Response::from_parts(parts, body)
 }
 
 /// Reverses the key order of every object (JSON key order carries no meaning).

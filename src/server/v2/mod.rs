@@ -88,23 +88,17 @@ pub struct Server {
     pub jwt_secret: String,
     pub publishable_key: String,
     inner: Shared,
-    _serving: crate::server::background::Background,
+    _listening: crate::server::listen::Listening,
 }
 
 impl Server {
     /// Binds and serves in the background on the current tokio runtime.
     pub async fn start(cfg: ServerConfig) -> std::io::Result<Server> {
-        let host = if cfg.host.is_empty() {
-            "127.0.0.1".to_string()
-        } else {
-            cfg.host.clone()
+        let secret = |s: &Option<String>| {
+            s.clone()
+                .unwrap_or_else(|| crate::server::v1::random_text(24))
         };
-        let listener = tokio::net::TcpListener::bind((host.as_str(), cfg.port)).await?;
-        let addr = listener.local_addr()?;
-        let jwt_secret = cfg
-            .jwt_secret
-            .clone()
-            .unwrap_or_else(|| crate::server::v1::random_text(24));
+        let jwt_secret = secret(&cfg.jwt_secret);
         let publishable_key = cfg.publishable_key.clone().unwrap_or_else(|| {
             let mut b = [0u8; 32];
             rand::fill(&mut b);
@@ -124,28 +118,21 @@ impl Server {
                 MAX_SESSIONS,
             )),
             jwt_secret: jwt_secret.clone(),
-            cookie_secret: cfg
-                .cookie_secret
-                .clone()
-                .unwrap_or_else(|| crate::server::v1::random_text(24)),
+            cookie_secret: secret(&cfg.cookie_secret),
             publishable_key: publishable_key.clone(),
             cors: crate::server::v1::cors::StoreCors::parse(
                 cfg.cors.as_deref().unwrap_or(DEFAULT_CORS),
             ),
             events: events::Events::new(cfg.events.clone()),
         });
-        let serving = crate::server::background::spawn(listener, router(inner.clone()));
-        let host = if addr.ip().is_ipv6() {
-            format!("[{}]", addr.ip())
-        } else {
-            addr.ip().to_string()
-        };
+        let listening =
+            crate::server::listen::listen(&cfg.host, cfg.port, router(inner.clone())).await?;
         Ok(Server {
-            url: format!("http://{host}:{}", addr.port()),
+            url: listening.url.clone(),
             jwt_secret,
             publishable_key,
             inner,
-            _serving: serving,
+            _listening: listening,
         })
     }
 
@@ -172,28 +159,20 @@ impl Server {
 
 /// `medusa-conform serve --api medusa-v2`: runs until Ctrl-C.
 pub fn serve_blocking(cfg: ServerConfig) -> Result<(), crate::error::Error> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
-    rt.block_on(async {
-        let port = cfg.port;
-        let events = cfg.events.clone();
-        let s = Server::start(cfg).await.map_err(|e| {
-            crate::error::Error::Usage(format!("cannot listen on port {port}: {e}"))
-        })?;
-        println!(
-            "medusa-conform reference server (Medusa v2 customer auth) listening on {}",
-            s.url
-        );
-        println!("export MEDUSA_V2_URL={}", s.url);
-        // A publishable key is sent in the clear by every storefront: not a secret.
-        println!("export MEDUSA_V2_PUBLISHABLE_KEY={}", s.publishable_key);
+    let (port, events) = (cfg.port, cfg.events.clone());
+    crate::server::listen::serve_until_ctrl_c(port, Server::start(cfg), |s: &Server| {
+        let mut lines = vec![
+            format!(
+                "medusa-conform reference server (Medusa v2 customer auth) listening on {}",
+                s.url
+            ),
+            format!("export MEDUSA_V2_URL={}", s.url),
+            // A publishable key is sent in the clear by every storefront: not a secret.
+            format!("export MEDUSA_V2_PUBLISHABLE_KEY={}", s.publishable_key),
+        ];
         if let Some(e) = events {
-            println!("export MEDUSA_V2_EVENTS={}", e.display());
+            lines.push(format!("export MEDUSA_V2_EVENTS={}", e.display()));
         }
-        let _ = tokio::signal::ctrl_c().await;
-        drop(s);
-        Ok(())
+        lines
     })
 }

@@ -9,7 +9,7 @@ use super::{Inner, Shared, errors, tokens};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
@@ -54,38 +54,62 @@ enum Via {
     Bearer,
 }
 
-/// The `authenticate` middleware: the session first (if allowed), then the bearer; the
-/// context's `actor_type` must be one of `actors` (`*` = any); an actor-less context passes
-/// only with `allow_unregistered`. `None` = its bare 401.
-fn authenticate(
-    st: &Inner,
-    headers: &HeaderMap,
-    sess: &SessionIn,
-    actors: &[&str],
-    via: &[Via],
+/// One route's `authenticate(actor_types, auth_types, {allowUnregistered})` options.
+struct Authenticate {
+    /// Accepted `actor_type`s (`*` = any).
+    actors: &'static [&'static str],
+    /// Where it may look, in order.
+    via: &'static [Via],
+    /// An actor-less context (a registration token) passes too.
     allow_unregistered: bool,
-) -> Option<Map<String, Value>> {
-    let fits = |c: &Map<String, Value>| {
-        actors.contains(&"*")
-            || c.get("actor_type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| actors.contains(&t))
-    };
-    let mut ctx = None;
-    if via.contains(&Via::Session) {
-        ctx = sess.context.clone().filter(|c| fits(c));
+}
+
+/// `authenticate("*", ["session", "bearer"], {allowUnregistered: true})`.
+const ANYONE: Authenticate = Authenticate {
+    actors: &["*"],
+    via: &[Via::Session, Via::Bearer],
+    allow_unregistered: true,
+};
+
+/// `authenticate("customer", ["session", "bearer"])`.
+const CUSTOMER: Authenticate = Authenticate {
+    actors: &["customer"],
+    via: &[Via::Session, Via::Bearer],
+    allow_unregistered: false,
+};
+
+impl Authenticate {
+    /// The middleware: the session first (if allowed), then the bearer; the context's
+    /// `actor_type` must be one of `actors`; an actor-less context passes only with
+    /// `allow_unregistered`. `None` = its bare 401.
+    fn context(
+        &self,
+        st: &Inner,
+        headers: &HeaderMap,
+        sess: &SessionIn,
+    ) -> Option<Map<String, Value>> {
+        let fits = |c: &Map<String, Value>| {
+            self.actors.contains(&"*")
+                || c.get("actor_type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| self.actors.contains(&t))
+        };
+        let mut ctx = None;
+        if self.via.contains(&Via::Session) {
+            ctx = sess.context.clone().filter(|c| fits(c));
+        }
+        if ctx.is_none() && self.via.contains(&Via::Bearer) {
+            ctx = tokens::bearer(headers)
+                .and_then(|t| tokens::verify(&t, &st.jwt_secret))
+                .filter(|c| fits(c));
+        }
+        let ctx = ctx?;
+        let has_actor = ctx
+            .get("actor_id")
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty());
+        (has_actor || self.allow_unregistered).then_some(ctx)
     }
-    if ctx.is_none() && via.contains(&Via::Bearer) {
-        ctx = tokens::bearer(headers)
-            .and_then(|t| tokens::verify(&t, &st.jwt_secret))
-            .filter(|c| fits(c));
-    }
-    let ctx = ctx?;
-    let has_actor = ctx
-        .get("actor_id")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty());
-    (has_actor || allow_unregistered).then_some(ctx)
 }
 
 fn unknown_provider(provider: &str) -> Response {
@@ -94,8 +118,11 @@ fn unknown_provider(provider: &str) -> Response {
     ))
 }
 
-/// emailpass's checks, password first (R4, L3).
-fn credentials(body: &Value) -> Result<(String, String), Box<Response>> {
+/// emailpass's checks: a known provider, then password first (R4, L3).
+fn credentials(provider: &str, body: &Value) -> Result<(String, String), Box<Response>> {
+    if provider != PROVIDER {
+        return Err(Box::new(unknown_provider(provider)));
+    }
     let Some(password) = body.get("password").and_then(Value::as_str) else {
         return Err(Box::new(errors::unauthorized(
             "Password should be a string",
@@ -119,10 +146,7 @@ async fn register(
     Path((actor, provider)): Path<(String, String)>,
     Extension(Parsed(body)): Extension<Parsed>,
 ) -> Response {
-    if provider != PROVIDER {
-        return unknown_provider(&provider);
-    }
-    let (email, password) = match credentials(&body) {
+    let (email, password) = match credentials(&provider, &body) {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -147,10 +171,7 @@ async fn login(
     Path((actor, provider)): Path<(String, String)>,
     Extension(Parsed(body)): Extension<Parsed>,
 ) -> Response {
-    if provider != PROVIDER {
-        return unknown_provider(&provider);
-    }
-    let (email, password) = match credentials(&body) {
+    let (email, password) = match credentials(&provider, &body) {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -179,17 +200,17 @@ async fn mfa_factors(
     Extension(sess): Extension<SessionIn>,
     headers: HeaderMap,
 ) -> Response {
-    match authenticate(
-        &st,
-        &headers,
-        &sess,
-        &["*"],
-        &[Via::Session, Via::Bearer],
-        true,
-    ) {
+    match ANYONE.context(&st, &headers, &sess) {
         Some(_) => errors::json_response(StatusCode::OK, json!({"mfa_factors": []})),
         None => errors::bare_401(),
     }
+}
+
+/// A 200 with `body` that sets (or clears) the session cookie.
+fn with_cookie(body: Value, cookie: HeaderValue) -> Response {
+    let mut r = errors::json_response(StatusCode::OK, body);
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    r
 }
 
 /// S1/S3/S9: bearer only (an actor-less token too); the session takes the claims as they are.
@@ -198,13 +219,15 @@ async fn session_create(
     Extension(sess): Extension<SessionIn>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(ctx) = authenticate(&st, &headers, &sess, &["*"], &[Via::Bearer], true) else {
+    let bearer_only = Authenticate {
+        via: &[Via::Bearer],
+        ..ANYONE
+    };
+    let Some(ctx) = bearer_only.context(&st, &headers, &sess) else {
         return errors::bare_401();
     };
     let cookie = session::save(&st, &ctx);
-    let mut r = errors::json_response(StatusCode::OK, json!({ "user": ctx }));
-    r.headers_mut().append(header::SET_COOKIE, cookie);
-    r
+    with_cookie(json!({ "user": ctx }), cookie)
 }
 
 /// S5/S6: the session only.
@@ -213,13 +236,15 @@ async fn session_delete(
     Extension(sess): Extension<SessionIn>,
     headers: HeaderMap,
 ) -> Response {
-    if authenticate(&st, &headers, &sess, &["*"], &[Via::Session], true).is_none() {
+    let session_only = Authenticate {
+        via: &[Via::Session],
+        ..ANYONE
+    };
+    if session_only.context(&st, &headers, &sess).is_none() {
         return errors::bare_401();
     }
     let cookie = session::destroy(&st, &sess);
-    let mut r = errors::json_response(StatusCode::OK, json!({"success": true}));
-    r.headers_mut().append(header::SET_COOKIE, cookie);
-    r
+    with_cookie(json!({"success": true}), cookie)
 }
 
 /// T1–T4: a new token from the identity as it is now (so a registration token becomes an
@@ -229,14 +254,7 @@ async fn refresh(
     Extension(sess): Extension<SessionIn>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(ctx) = authenticate(
-        &st,
-        &headers,
-        &sess,
-        &["*"],
-        &[Via::Session, Via::Bearer],
-        true,
-    ) else {
+    let Some(ctx) = ANYONE.context(&st, &headers, &sess) else {
         return errors::bare_401();
     };
     let Some(provider) = ctx.get("auth_provider").and_then(Value::as_str) else {
@@ -396,14 +414,11 @@ async fn customer_create(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(ctx) = authenticate(
-        &st,
-        &headers,
-        &sess,
-        &["customer"],
-        &[Via::Session, Via::Bearer],
-        true,
-    ) else {
+    let registering = Authenticate {
+        allow_unregistered: true,
+        ..CUSTOMER
+    };
+    let Some(ctx) = registering.context(&st, &headers, &sess) else {
         return errors::bare_401();
     };
     let fields = Fields {
@@ -471,14 +486,7 @@ async fn me(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(ctx) = authenticate(
-        &st,
-        &headers,
-        &sess,
-        &["customer"],
-        &[Via::Session, Via::Bearer],
-        false,
-    ) else {
+    let Some(ctx) = CUSTOMER.context(&st, &headers, &sess) else {
         return errors::bare_401();
     };
     match actor_customer(&st, &ctx) {
@@ -509,14 +517,7 @@ async fn address_create(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(ctx) = authenticate(
-        &st,
-        &headers,
-        &sess,
-        &["customer"],
-        &[Via::Session, Via::Bearer],
-        false,
-    ) else {
+    let Some(ctx) = CUSTOMER.context(&st, &headers, &sess) else {
         return errors::bare_401();
     };
     let fields = Fields {
@@ -565,14 +566,11 @@ async fn admin_me(
     Extension(sess): Extension<SessionIn>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(ctx) = authenticate(
-        &st,
-        &headers,
-        &sess,
-        &["user"],
-        &[Via::Session, Via::Bearer],
-        false,
-    ) else {
+    let user = Authenticate {
+        actors: &["user"],
+        ..CUSTOMER
+    };
+    let Some(ctx) = user.context(&st, &headers, &sess) else {
         return errors::bare_401();
     };
     let id = ctx.get("actor_id").and_then(Value::as_str).unwrap_or("");
