@@ -51,7 +51,7 @@ impl Level {
 }
 
 /// A compile error, kept so every later use reports the same one.
-type Compiling<T> = OnceLock<Result<T, Diagnostic>>;
+type Compiling<T> = OnceLock<Result<T, Box<Diagnostic>>>;
 
 /// One schema file: its name, where it came from, its parsed document and its validators.
 struct Schema {
@@ -120,22 +120,23 @@ impl Registry {
                     .build(&docs[index])
                     .map(Arc::new)
                     .map_err(|e| {
-                        Diagnostic::new(format!(
+                        Box::new(Diagnostic::new(format!(
                             "{}: the schema does not compile: {e}",
                             schema.path.display()
                         ))
-                        .help("fix the schema; every $ref must name a file under specs/ (nothing is fetched)")
+                        .help("fix the schema; every $ref must name a file under specs/ (nothing is fetched)"))
                     })
             })
             .as_ref()
             .map(|v| &**v)
+            .map_err(|d| &**d)
     }
 
     /// The level's documents and the registry of them all, built on first use.
     fn registry(
         &self,
         level: Level,
-    ) -> &Result<(jsonschema::Registry<'static>, Vec<Arc<Value>>), Diagnostic> {
+    ) -> &Result<(jsonschema::Registry<'static>, Vec<Arc<Value>>), Box<Diagnostic>> {
         self.registries[level as usize].get_or_init(|| {
             let docs: Vec<Arc<Value>> = self
                 .schemas
@@ -157,7 +158,7 @@ impl Registry {
                         .map(|(s, d)| (s.uri.as_str(), d.clone())),
                 )
                 .and_then(|b| b.prepare())
-                .map_err(|e| Diagnostic::new(format!("{}: {e}", self.origin)))?;
+                .map_err(|e| Box::new(Diagnostic::new(format!("{}: {e}", self.origin))))?;
             Ok((registry, docs))
         })
     }
@@ -333,10 +334,10 @@ impl Specs {
     fn check(&self, todo: impl Iterator<Item = (usize, Level)>) -> Result<(), Error> {
         let mut problems: Vec<Diagnostic> = Vec::new();
         for (i, level) in todo {
-            if let Err(d) = self.registry.validator(i, level) {
-                if !problems.iter().any(|p| p.message == d.message) {
-                    problems.push(d.clone());
-                }
+            if let Err(d) = self.registry.validator(i, level)
+                && !problems.iter().any(|p| p.message == d.message)
+            {
+                problems.push(d.clone());
             }
         }
         if problems.is_empty() {

@@ -31,7 +31,14 @@ fn v1_and_v2_schemas_load_side_by_side() {
             .unwrap()
             .is_valid(&forbidden)
     );
-    assert!(!specs.get("Error").unwrap().exact().unwrap().is_valid(&forbidden));
+    assert!(
+        !specs
+            .get("Error")
+            .unwrap()
+            .exact()
+            .unwrap()
+            .is_valid(&forbidden)
+    );
     let bare = serde_json::json!({"message": "Unauthorized"});
     assert!(
         specs
@@ -41,7 +48,14 @@ fn v1_and_v2_schemas_load_side_by_side() {
             .unwrap()
             .is_valid(&bare)
     );
-    assert!(!specs.get("medusa-v2/Error").unwrap().exact().unwrap().is_valid(&bare));
+    assert!(
+        !specs
+            .get("medusa-v2/Error")
+            .unwrap()
+            .exact()
+            .unwrap()
+            .is_valid(&bare)
+    );
 }
 
 #[test]
