@@ -59,7 +59,7 @@ fn prepare_compiling(opts: &RunOptions, compile: Compile) -> Result<Vec<Scenario
     });
     let (specs, loaded) = (specs?, loaded?);
     let cli: Vec<String> = opts.vars.iter().map(|(k, _)| k.clone()).collect();
-    let mut scenarios = crate::plan::plan_all(&loaded, &specs, &cli)?;
+    let mut scenarios = plan_parallel(loaded, &specs, &cli)?;
     scenarios.iter_mut().for_each(|s| s.strict = opts.strict);
     if scenarios.is_empty() {
         return Err(nothing_selected(
@@ -115,6 +115,53 @@ fn prepare_compiling(opts: &RunOptions, compile: Compile) -> Result<Vec<Scenario
         specs.compile(schemas_named(&scenarios, opts.strict), opts.strict)?;
     }
     Ok(scenarios)
+}
+
+/// `plan::plan_all` over the cores, in order: each thread plans a run of files and frees their
+/// parsed documents itself (freeing them is a start-up cost too). Problems come in file order.
+fn plan_parallel(
+    loaded: Vec<crate::scenario::load::Loaded>,
+    specs: &crate::specs::Specs,
+    cli: &[String],
+) -> Result<Vec<Scenario>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = loaded.len().div_ceil(threads).max(32);
+    let mut chunks = Vec::new();
+    let mut rest = loaded.into_iter();
+    loop {
+        let part: Vec<_> = rest.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        chunks.push(part);
+    }
+    let results: Vec<Result<Vec<Scenario>, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| s.spawn(move || crate::plan::plan_all(&part, specs, cli)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("planning panicked".into())))
+            })
+            .collect()
+    });
+    let mut scenarios = Vec::new();
+    let mut problems = Vec::new();
+    for r in results {
+        match r {
+            Ok(mut part) => scenarios.append(&mut part),
+            Err(Error::Invalid(mut ds)) => problems.append(&mut ds),
+            Err(e) => return Err(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(Error::Invalid(problems))
+    }
 }
 
 /// The schemas `scenarios` check at this level (`exact:` ones and `level: exact` scenarios
