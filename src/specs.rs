@@ -465,6 +465,26 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_schema_is_an_error_when_compiled_not_when_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Ok.json"), r#"{"required": ["a"]}"#).unwrap();
+        std::fs::write(dir.path().join("Bad.json"), r#"{"type": 12}"#).unwrap();
+        let specs = Specs::load(dir.path()).unwrap();
+        specs.compile(["Ok"], false).unwrap();
+        specs.compile(["Ok"], true).unwrap();
+        let bad = specs.get("Bad").unwrap();
+        let err = bad.contract().unwrap_err().message.clone();
+        assert!(err.contains("Bad.json: the schema does not compile"), "{err}");
+        let all = specs.compile_all().unwrap_err().to_string();
+        assert!(all.contains("Bad.json: the schema does not compile"), "{all}");
+        assert!(!all.contains("Ok.json"), "{all}");
+        // An unparseable file is still an error at load.
+        std::fs::write(dir.path().join("Worse.json"), "{").unwrap();
+        let err = Specs::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("Worse.json:1:1: invalid JSON"), "{err}");
+    }
+
+    #[test]
     fn two_files_with_one_name_are_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("X.json"), "{}").unwrap();
