@@ -5,7 +5,8 @@
 //!   a) client CPU per request, schema checks on: the `scenarios/store-auth` suite run
 //!      repeatedly in this process against the reference server in a CHILD process, so only the
 //!      client's CPU (this process's utime+stime) is counted;
-//!   b) start-up: `medusa-conform list` over 200 scenario files (load, plan, compile every spec);
+//!   b) start-up: `medusa-conform list` over 200 scenario files (load, read every spec, plan),
+//!      with the breakdown in-process (`cargo bench --bench engine -- startup`: only this);
 //!   c) memory: peak RSS of a full CLI suite run;
 //!   d) reference server throughput: logins/s it sustains (in-process, 50 concurrent clients);
 //!   e) suite wall time against the reference server and, when `MEDUSA_URL` is set, the real one;
@@ -32,6 +33,44 @@ const PARALLEL: usize = 16;
 static SEEDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 // ------------------------------------------------------------------------------ /proc helpers
+
+/// Counts the bytes allocated (freed ones not subtracted) while [`COUNTING`] is on, for the
+/// start-up breakdown; off, it costs the other figures one relaxed load per allocation.
+struct Counting;
+static ALLOCATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn count(bytes: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if COUNTING.load(Relaxed) {
+        ALLOCATED.fetch_add(bytes as u64, Relaxed);
+    }
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; only adds a counter.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        count(layout.size());
+        // SAFETY: the caller's contract is System's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        count(size.saturating_sub(layout.size()));
+        // SAFETY: as above.
+        unsafe { std::alloc::System.realloc(ptr, layout, size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocated() -> u64 {
+    ALLOCATED.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 fn clk_tck() -> f64 {
     Command::new("getconf")
@@ -361,6 +400,13 @@ fn main() {
         t.print();
         return;
     }
+    // `cargo bench --bench engine -- startup`: only b), start-up and its breakdown.
+    if std::env::args().any(|a| a == "startup") {
+        startup(&mut t);
+        t.print();
+        println!("machine: {}", machine());
+        return;
+    }
 
     startup(&mut t);
     let server = ChildServer::start();
@@ -396,8 +442,8 @@ fn machine() -> String {
     format!("{cores} CPU(s), {model}")
 }
 
-/// b) 200 scenario files: the CLI's `list` as a child (wall, max RSS), and the library's
-/// load + plan + compile-specs in this process.
+/// b) 200 scenario files (copies of `scenarios/store-auth`): the CLI's `list` as a child (wall,
+/// max RSS), and the library's load + plan + specs in this process, phase by phase.
 fn startup(t: &mut Table) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("scenarios");
@@ -459,6 +505,19 @@ fn startup(t: &mut Table) {
             walls.len()
         ),
     );
+    // The floor under that: starting the binary and printing its version.
+    let mut walls = Vec::new();
+    for _ in 0..21 {
+        let t0 = Instant::now();
+        let o = Command::new(BIN).arg("--version").output().unwrap();
+        walls.push(t0.elapsed().as_secs_f64() * 1e3);
+        assert!(o.status.success(), "--version failed");
+    }
+    t.row(
+        "b) start-up floor: `medusa-conform --version`, wall",
+        format!("{:.1} ms median", median(&mut walls)),
+        "process spawn + exec + exit: the part of the figure above no loading can remove",
+    );
     if have_time() {
         let rss = (0..3).map(|_| max_rss(&mut list()).1).max().unwrap_or(0);
         t.row(
@@ -485,40 +544,101 @@ fn startup(t: &mut Table) {
     t.row(
         "b) start-up: library load+plan+specs, in-process",
         format!("{:.1} ms median", median(&mut walls)),
-        format!("{} runs of harness::prepare over 200 files", walls.len()),
-    );
-    // Where the in-process time goes.
-    let (mut ts, mut tl, mut tp) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..11 {
-        let t0 = Instant::now();
-        let sp = medusa_conform::specs::Specs::load(&specs).unwrap();
-        let t1 = Instant::now();
-        let loaded = medusa_conform::scenario::load::load_all(&opts.paths).unwrap();
-        let t2 = Instant::now();
-        let planned = medusa_conform::plan::plan_all(&loaded, &sp, &[])
-            .map(|v| v.len())
-            .unwrap_or(0);
-        let t3 = Instant::now();
-        assert_eq!(planned, 200);
-        ts.push((t1 - t0).as_secs_f64() * 1e3);
-        tl.push((t2 - t1).as_secs_f64() * 1e3);
-        tp.push((t3 - t2).as_secs_f64() * 1e3);
-    }
-    t.row(
-        "b) start-up breakdown: specs / load+parse / plan",
         format!(
-            "{:.1} / {:.1} / {:.1} ms",
-            median(&mut ts),
-            median(&mut tl),
-            median(&mut tp)
+            "{} runs of harness::prepare over 200 files (what `run` does before sending: compiles the named schemas)",
+            walls.len()
         ),
-        "medians: Specs::load (compile every schema), load::load_all (read + YAML), plan::plan_all",
     );
+    startup_breakdown(t, &opts);
     t.row(
         "b) start-up: bench process peak RSS after that",
         format!("{:.1} MB", status_kb("VmHWM:") as f64 / 1024.0),
         "VmHWM of this process: library + 200 planned scenarios + compiled specs",
     );
+}
+
+/// Where the in-process start-up time goes: each phase on its own, sequentially (in `prepare`
+/// the specs overlap the YAML), as medians of 11 runs, with the bytes each phase allocates.
+fn startup_breakdown(t: &mut Table, opts: &RunOptions) {
+    use medusa_conform::{plan, scenario::load, specs::Specs};
+    let mut phases: Vec<(&str, Vec<f64>, u64)> = Vec::new();
+    COUNTING.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut time = |name: &'static str, f: &mut dyn FnMut()| {
+        let a0 = allocated();
+        let t0 = Instant::now();
+        f();
+        let ms = t0.elapsed().as_secs_f64() * 1e3;
+        let bytes = allocated() - a0;
+        match phases.iter_mut().find(|p| p.0 == name) {
+            Some(p) => p.1.push(ms),
+            None => phases.push((name, vec![ms], bytes)),
+        }
+    };
+    for _ in 0..11 {
+        let mut texts = Vec::new();
+        time("discover + read files", &mut || {
+            texts = load::discover(&opts.paths)
+                .unwrap()
+                .into_iter()
+                .map(|(f, root)| {
+                    let text = std::fs::read_to_string(&f).unwrap();
+                    (load::test_name(&f, &root), f.display().to_string(), text)
+                })
+                .collect::<Vec<_>>();
+        });
+        time("parse YAML, one thread", &mut || {
+            for (n, p, text) in &texts {
+                load::parse(n.clone(), p.clone(), text.clone()).unwrap();
+            }
+        });
+        let mut loaded = Vec::new();
+        time("load_all (read + parse YAML in parallel)", &mut || {
+            loaded = load::load_all(&opts.paths).unwrap();
+        });
+        let mut sp = Specs::default();
+        time("specs: read + parse JSON (compiles nothing)", &mut || {
+            sp = Specs::load(&opts.specs_dir).unwrap();
+        });
+        let mut planned = Vec::new();
+        time("plan_all (templates, predicates, paths)", &mut || {
+            planned = plan::plan_all(&loaded, &sp, &[]).unwrap();
+        });
+        assert_eq!(planned.len(), 200);
+        let named: std::collections::BTreeSet<String> = planned
+            .iter()
+            .flat_map(|s| s.setup.iter().chain(&s.steps).chain(&s.teardown))
+            .flat_map(|step| &step.expects)
+            .filter_map(|e| match &e.kind {
+                Check::Schema(name, _) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        time(
+            "specs: compile the named ones, contract level (run)",
+            &mut || {
+                sp.compile(named.iter().map(String::as_str), false).unwrap();
+            },
+        );
+        let fresh = Specs::load(&opts.specs_dir).unwrap();
+        time(
+            "specs: compile all, both levels (lint; not `list`)",
+            &mut || {
+                fresh.compile_all().unwrap();
+            },
+        );
+    }
+    COUNTING.store(false, std::sync::atomic::Ordering::Relaxed);
+    for (name, mut ms, bytes) in phases {
+        t.row(
+            format!("b) start-up breakdown: {name}"),
+            format!("{:.2} ms", median(&mut ms)),
+            format!(
+                "median of {} runs; allocates {:.1} MB",
+                ms.len(),
+                bytes as f64 / (1024.0 * 1024.0)
+            ),
+        );
+    }
 }
 
 fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {

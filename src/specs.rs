@@ -1,22 +1,30 @@
-//! The JSON Schema registry: every `*.json` under `specs/` is read once, registered under its
-//! `file://` URI (so `$id` and relative `$ref`s resolve offline from any working directory),
-//! and compiled once. Scenarios name a schema by its path under `specs/` without `.json`:
-//! `StoreAuthRes` for `specs/StoreAuthRes.json`, `medusa-v2/Customer` for a pack's folder
-//! `specs/medusa-v2/Customer.json`, so packs may reuse names (`Customer`, `Error`).
+//! The JSON Schema registry: every `*.json` under `specs/` is read and parsed once at load,
+//! registered under its `file://` URI (so `$id` and relative `$ref`s resolve offline from any
+//! working directory), and compiled only when needed. Scenarios name a schema by its path
+//! under `specs/` without `.json`: `StoreAuthRes` for `specs/StoreAuthRes.json`,
+//! `medusa-v2/Customer` for a pack's folder `specs/medusa-v2/Customer.json`, so packs may
+//! reuse names (`Customer`, `Error`).
 //!
-//! Each schema is compiled twice (docs/levels.md): as written, for `--strict`, and relaxed to
-//! the contract level for the default run. [`relax`] is the one place that decides what the
+//! Each schema has two levels (docs/levels.md): as written, for `--strict`, and relaxed to the
+//! contract level for the default run. [`relax`] is the one place that decides what the
 //! contract level leaves out: closedness (`additionalProperties: false`,
 //! `unevaluatedProperties: false`: a plugin may add a field) and whatever a schema lists in
 //! its own `x-exact` (keyword paths, e.g. an id's `pattern`). `password_hash: false` and every
 //! `required` stay at both levels.
+//!
+//! Compiling is start-up's largest cost after the YAML, and a run uses one level of the few
+//! schemas its scenarios name; so each (schema, level) compiles once, on first use, behind a
+//! `OnceLock`. What is checked when: [`Specs::load`] reports invalid JSON and two files with
+//! one name (every command, `list` too); an unknown schema name is a plan error; `run`
+//! compiles the schemas its selected scenarios name at its level before sending anything
+//! ([`Specs::compile`]); `lint` compiles every schema at both levels ([`Specs::compile_all`]).
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One violation, without the instance value (it may hold a secret).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -27,24 +35,158 @@ pub struct Violation {
     pub message: String,
 }
 
-/// A schema compiled at both levels.
-#[derive(Debug, Clone)]
-pub struct Compiled {
-    /// The contract level (relaxed): what the default run checks.
-    pub contract: Arc<jsonschema::Validator>,
-    /// The schema as written: checked under `--strict`.
-    pub exact: Arc<jsonschema::Validator>,
+/// The two levels a schema is compiled at; an index into per-level arrays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Relaxed by [`relax`]: what the default run checks.
+    Contract = 0,
+    /// As written: checked under `--strict`.
+    Exact = 1,
 }
 
-/// Compiled schemas by name.
-#[derive(Default)]
+impl Level {
+    fn of(strict: bool) -> Level {
+        if strict { Level::Exact } else { Level::Contract }
+    }
+}
+
+/// A compile error, kept so every later use reports the same one.
+type Compiling<T> = OnceLock<Result<T, Box<Diagnostic>>>;
+
+/// One schema file: its name, where it came from, its parsed document and its validators.
+struct Schema {
+    name: String,
+    uri: String,
+    path: PathBuf,
+    doc: Arc<Value>,
+    validators: [Compiling<Arc<jsonschema::Validator>>; 2],
+}
+
+/// Every schema of one `specs/` directory, and the registry each level resolves `$ref`s in.
+struct Registry {
+    /// Sorted by path, so compile errors come in a stable order.
+    schemas: Vec<Schema>,
+    /// `specs in DIR` for messages about the whole set.
+    origin: String,
+    /// Per level: every document (relaxed for the contract level), registered by URI.
+    registries: [Compiling<(jsonschema::Registry<'static>, Vec<Arc<Value>>)>; 2],
+}
+
+/// A handle on one schema of a [`Specs`]: compiles its levels on first use.
+#[derive(Clone)]
+pub struct Compiled {
+    registry: Arc<Registry>,
+    index: usize,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Compiled").field(&self.schema().name).finish()
+    }
+}
+
+impl Compiled {
+    fn schema(&self) -> &Schema {
+        &self.registry.schemas[self.index]
+    }
+
+    /// The validator a run at this level checks with (`strict`: the exact level), compiled on
+    /// first use; an error names the file and what to fix.
+    pub fn validator(&self, strict: bool) -> Result<&jsonschema::Validator, &Diagnostic> {
+        self.registry.validator(self.index, Level::of(strict))
+    }
+
+    /// The contract level (relaxed): what the default run checks.
+    pub fn contract(&self) -> Result<&jsonschema::Validator, &Diagnostic> {
+        self.validator(false)
+    }
+
+    /// The schema as written: checked under `--strict`.
+    pub fn exact(&self) -> Result<&jsonschema::Validator, &Diagnostic> {
+        self.validator(true)
+    }
+}
+
+impl Registry {
+    fn validator(&self, index: usize, level: Level) -> Result<&jsonschema::Validator, &Diagnostic> {
+        let schema = &self.schemas[index];
+        schema.validators[level as usize]
+            .get_or_init(|| {
+                let (registry, docs) = self.registry(level).as_ref().map_err(Clone::clone)?;
+                jsonschema::options()
+                    .with_registry(registry)
+                    .with_base_uri(schema.uri.clone())
+                    .should_validate_formats(true)
+                    .build(&docs[index])
+                    .map(Arc::new)
+                    .map_err(|e| {
+                        Box::new(Diagnostic::new(format!(
+                            "{}: the schema does not compile: {e}",
+                            schema.path.display()
+                        ))
+                        .help("fix the schema; every $ref must name a file under specs/ (nothing is fetched)"))
+                    })
+            })
+            .as_ref()
+            .map(|v| &**v)
+            .map_err(|d| &**d)
+    }
+
+    /// The level's documents and the registry of them all, built on first use.
+    fn registry(
+        &self,
+        level: Level,
+    ) -> &Result<(jsonschema::Registry<'static>, Vec<Arc<Value>>), Box<Diagnostic>> {
+        self.registries[level as usize].get_or_init(|| {
+            let docs: Vec<Arc<Value>> = self
+                .schemas
+                .iter()
+                .map(|s| match level {
+                    Level::Exact => s.doc.clone(),
+                    Level::Contract => {
+                        let mut v = (*s.doc).clone();
+                        relax(&mut v);
+                        Arc::new(v)
+                    }
+                })
+                .collect();
+            let registry = jsonschema::Registry::new()
+                .extend(
+                    self.schemas
+                        .iter()
+                        .zip(&docs)
+                        .map(|(s, d)| (s.uri.as_str(), d.clone())),
+                )
+                .and_then(|b| b.prepare())
+                .map_err(|e| Box::new(Diagnostic::new(format!("{}: {e}", self.origin))))?;
+            Ok((registry, docs))
+        })
+    }
+}
+
+/// Every schema of a `specs/` directory by name; compiled lazily (see the module doc).
+#[derive(Clone)]
 pub struct Specs {
-    validators: BTreeMap<String, Compiled>,
+    registry: Arc<Registry>,
+    by_name: BTreeMap<String, usize>,
+}
+
+impl Default for Specs {
+    fn default() -> Specs {
+        Specs {
+            registry: Arc::new(Registry {
+                schemas: Vec::new(),
+                origin: "no specs".into(),
+                registries: Default::default(),
+            }),
+            by_name: BTreeMap::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Specs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.validators.keys()).finish()
+        f.debug_list().entries(self.by_name.keys()).finish()
     }
 }
 
@@ -79,8 +221,8 @@ fn schema_name(rel: &Path) -> String {
 }
 
 impl Specs {
-    /// Loads and compiles every schema under `dir`; the embedded specs when `dir` does not
-    /// exist (an installed binary run outside the repository).
+    /// Reads and parses every schema under `dir` (the embedded specs when `dir` does not
+    /// exist: an installed binary run outside the repository); compiles nothing yet.
     pub fn load(dir: &Path) -> Result<Specs, Error> {
         if !dir.exists() {
             let docs = crate::scenario::embedded::SPECS
@@ -93,7 +235,7 @@ impl Specs {
                     )
                 })
                 .collect();
-            return Specs::compile(docs, None);
+            return Specs::parse(docs, None);
         }
         let dir = dir.canonicalize().map_err(|e| Error::Io {
             path: dir.display().to_string(),
@@ -113,22 +255,36 @@ impl Specs {
             })?;
             docs.push((file_uri(f), f.clone(), text));
         }
-        Specs::compile(docs, Some(dir))
+        Specs::parse(docs, Some(dir))
     }
 
-    /// Parses and compiles `(uri, path, text)` documents into one offline registry.
-    fn compile(
-        texts: Vec<(String, PathBuf, String)>,
-        dir: Option<PathBuf>,
-    ) -> Result<Specs, Error> {
-        let mut docs = Vec::new();
+    /// Parses `(uri, path, text)` documents and names them; every problem at once.
+    fn parse(texts: Vec<(String, PathBuf, String)>, dir: Option<PathBuf>) -> Result<Specs, Error> {
+        let mut schemas = Vec::new();
+        let mut by_name = BTreeMap::new();
         let mut problems = Vec::new();
-        for (uri, f, text) in texts {
+        for (uri, path, text) in texts {
             match serde_json::from_str::<Value>(&text) {
-                Ok(v) => docs.push((uri, f, v)),
+                Ok(doc) => {
+                    let rel = path.strip_prefix(dir.as_deref().unwrap_or(Path::new("")));
+                    let name = schema_name(rel.unwrap_or(&path));
+                    if by_name.insert(name.clone(), schemas.len()).is_some() {
+                        problems.push(
+                            Diagnostic::new(format!("{}: a second schema named `{name}`", path.display()))
+                                .help("`X.json` and `X.schema.json` in one folder share a name; rename one"),
+                        );
+                    }
+                    schemas.push(Schema {
+                        name,
+                        uri,
+                        path,
+                        doc: Arc::new(doc),
+                        validators: Default::default(),
+                    });
+                }
                 Err(e) => problems.push(Diagnostic::new(format!(
                     "{}:{}:{}: invalid JSON in a spec: {e}",
-                    f.display(),
+                    path.display(),
                     e.line(),
                     e.column()
                 ))),
@@ -137,77 +293,69 @@ impl Specs {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let relaxed: Vec<(String, PathBuf, Value)> = docs
-            .iter()
-            .map(|(u, f, v)| {
-                let mut v = v.clone();
-                relax(&mut v);
-                (u.clone(), f.clone(), v)
-            })
-            .collect();
-        let mut contract = Specs::validators(&relaxed, dir.as_deref())?;
-        let validators = Specs::validators(&docs, dir.as_deref())?
-            .into_iter()
-            .filter_map(|(name, exact)| {
-                let contract = contract.remove(&name)?;
-                Some((name, Compiled { contract, exact }))
-            })
-            .collect();
-        Ok(Specs { validators })
+        let origin = match &dir {
+            Some(d) => format!("specs in {}", d.display()),
+            None => "the embedded specs".into(),
+        };
+        Ok(Specs {
+            registry: Arc::new(Registry {
+                schemas,
+                origin,
+                registries: Default::default(),
+            }),
+            by_name,
+        })
     }
 
-    /// Compiles every document against one registry of them, by name.
-    fn validators(
-        docs: &[(String, PathBuf, Value)],
-        dir: Option<&Path>,
-    ) -> Result<BTreeMap<String, Arc<jsonschema::Validator>>, Error> {
-        let mut problems = Vec::new();
-        let where_ = dir
-            .as_ref()
-            .map(|d| d.display().to_string())
-            .unwrap_or_else(|| "the embedded specs".into());
-        let registry = jsonschema::Registry::new()
-            .extend(docs.iter().map(|(uri, _, v)| (uri.as_str(), v)))
-            .and_then(|b| b.prepare())
-            .map_err(|e| Error::invalid(Diagnostic::new(format!("specs in {where_}: {e}"))))?;
-        let mut validators = BTreeMap::new();
-        for (uri, path, v) in docs {
-            let name = schema_name(
-                path.strip_prefix(dir.unwrap_or(Path::new("")))
-                    .unwrap_or(path),
-            );
-            match jsonschema::options()
-                .with_registry(&registry)
-                .with_base_uri(uri.clone())
-                .should_validate_formats(true)
-                .build(v)
+    /// Compiles the named schemas at one level (`strict`: the exact level) now, so a broken
+    /// one is an error before a run sends anything. Unknown names are skipped: planning has
+    /// already reported them.
+    pub fn compile<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+        strict: bool,
+    ) -> Result<(), Error> {
+        let indexes: std::collections::BTreeSet<usize> = names
+            .into_iter()
+            .filter_map(|n| self.by_name.get(n).copied())
+            .collect();
+        self.check(indexes.into_iter().map(|i| (i, Level::of(strict))))
+    }
+
+    /// Compiles every schema at both levels (`lint`): every problem under `specs/`.
+    pub fn compile_all(&self) -> Result<(), Error> {
+        self.check(
+            (0..self.registry.schemas.len())
+                .flat_map(|i| [(i, Level::Contract), (i, Level::Exact)]),
+        )
+    }
+
+    /// Compiles each (schema, level), collecting every distinct problem in order.
+    fn check(&self, todo: impl Iterator<Item = (usize, Level)>) -> Result<(), Error> {
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        for (i, level) in todo {
+            if let Err(d) = self.registry.validator(i, level)
+                && !problems.iter().any(|p| p.message == d.message)
             {
-                Ok(val) => {
-                    if validators.insert(name.clone(), Arc::new(val)).is_some() {
-                        problems.push(
-                            Diagnostic::new(format!("{}: a second schema named `{name}`", path.display()))
-                                .help("`X.json` and `X.schema.json` in one folder share a name; rename one"),
-                        );
-                    }
-                }
-                Err(e) => problems.push(
-                    Diagnostic::new(format!("{}: the schema does not compile: {e}", path.display()))
-                        .help("fix the schema; every $ref must name a file under specs/ (nothing is fetched)"),
-                ),
+                problems.push(d.clone());
             }
         }
-        if !problems.is_empty() {
-            return Err(Error::Invalid(problems));
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(problems))
         }
-        Ok(validators)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.validators.keys().map(String::as_str)
+        self.by_name.keys().map(String::as_str)
     }
 
     pub fn get(&self, name: &str) -> Option<Compiled> {
-        self.validators.get(name).cloned()
+        self.by_name.get(name).map(|&index| Compiled {
+            registry: self.registry.clone(),
+            index,
+        })
     }
 
     /// A "did you mean" for an unknown schema name.
@@ -307,12 +455,33 @@ mod tests {
             specs
                 .get(name)
                 .unwrap()
-                .exact
+                .exact()
+                .unwrap()
                 .is_valid(&serde_json::json!({ key: 1 }))
         };
         assert!(ok("Error", "v1") && !ok("Error", "v2"));
         assert!(ok("medusa-v2/Error", "v2") && !ok("medusa-v2/Error", "v1"));
         assert!(ok("medusa-v2/Res", "v2") && !ok("medusa-v2/Res", "v1"));
+    }
+
+    #[test]
+    fn a_broken_schema_is_an_error_when_compiled_not_when_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Ok.json"), r#"{"required": ["a"]}"#).unwrap();
+        std::fs::write(dir.path().join("Bad.json"), r#"{"type": 12}"#).unwrap();
+        let specs = Specs::load(dir.path()).unwrap();
+        specs.compile(["Ok"], false).unwrap();
+        specs.compile(["Ok"], true).unwrap();
+        let bad = specs.get("Bad").unwrap();
+        let err = bad.contract().unwrap_err().message.clone();
+        assert!(err.contains("Bad.json: the schema does not compile"), "{err}");
+        let all = specs.compile_all().unwrap_err().to_string();
+        assert!(all.contains("Bad.json: the schema does not compile"), "{all}");
+        assert!(!all.contains("Ok.json"), "{all}");
+        // An unparseable file is still an error at load.
+        std::fs::write(dir.path().join("Worse.json"), "{").unwrap();
+        let err = Specs::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("Worse.json:1:1: invalid JSON"), "{err}");
     }
 
     #[test]

@@ -17,11 +17,38 @@ pub const DEFAULT_THREADS: usize = 16;
 /// and need more browser contexts: tests/drivers/bench.mjs, README "Performance").
 pub const DRIVER_THREADS: usize = 4;
 
-/// Loads, plans and filters by tag. Invalid input is reported with file:line:col.
+/// How much of `specs/` a command compiles (src/specs.rs compiles on first use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compile {
+    /// `list`: nothing; unknown schema names are still plan errors.
+    Nothing,
+    /// `run`: the schemas the selected scenarios name, at the run's level, before sending.
+    Selected,
+    /// `lint`: every schema at both levels, so every problem under `specs/` is reported.
+    Everything,
+}
+
+/// Loads, plans and filters by tag, and compiles the schemas the selection needs (none to
+/// `--list`). Invalid input is reported with file:line:col.
 pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
-    // Compiling the schemas and parsing the YAML are independent: overlap them (start-up time).
+    let compile = if opts.libtest.list {
+        Compile::Nothing
+    } else {
+        Compile::Selected
+    };
+    prepare_compiling(opts, compile)
+}
+
+fn prepare_compiling(opts: &RunOptions, compile: Compile) -> Result<Vec<Scenario>, Error> {
+    // Reading the specs and parsing the YAML are independent: overlap them (start-up time).
     let (specs, loaded) = std::thread::scope(|s| {
-        let specs = s.spawn(|| crate::specs::Specs::load(&opts.specs_dir));
+        let specs = s.spawn(|| {
+            let specs = crate::specs::Specs::load(&opts.specs_dir)?;
+            if compile == Compile::Everything {
+                specs.compile_all()?;
+            }
+            Ok(specs)
+        });
         let loaded = crate::scenario::load::load_all(&opts.paths);
         (
             specs
@@ -32,7 +59,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
     });
     let (specs, loaded) = (specs?, loaded?);
     let cli: Vec<String> = opts.vars.iter().map(|(k, _)| k.clone()).collect();
-    let mut scenarios = crate::plan::plan_all(&loaded, &specs, &cli)?;
+    let mut scenarios = plan_parallel(loaded, &specs, &cli)?;
     scenarios.iter_mut().for_each(|s| s.strict = opts.strict);
     if scenarios.is_empty() {
         return Err(nothing_selected(
@@ -84,7 +111,72 @@ pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
             ));
         }
     }
+    if compile == Compile::Selected {
+        specs.compile(schemas_named(&scenarios, opts.strict), opts.strict)?;
+    }
     Ok(scenarios)
+}
+
+/// `plan::plan_all` over the cores, in order: each thread plans a run of files and frees their
+/// parsed documents itself (freeing them is a start-up cost too). Problems come in file order.
+fn plan_parallel(
+    loaded: Vec<crate::scenario::load::Loaded>,
+    specs: &crate::specs::Specs,
+    cli: &[String],
+) -> Result<Vec<Scenario>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = loaded.len().div_ceil(threads).max(32);
+    let mut chunks = Vec::new();
+    let mut rest = loaded.into_iter();
+    loop {
+        let part: Vec<_> = rest.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        chunks.push(part);
+    }
+    let results: Vec<Result<Vec<Scenario>, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| s.spawn(move || crate::plan::plan_all(&part, specs, cli)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("planning panicked".into())))
+            })
+            .collect()
+    });
+    let mut scenarios = Vec::new();
+    let mut problems = Vec::new();
+    for r in results {
+        match r {
+            Ok(mut part) => scenarios.append(&mut part),
+            Err(Error::Invalid(mut ds)) => problems.append(&mut ds),
+            Err(e) => return Err(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// The schemas `scenarios` check at this level (`exact:` ones and `level: exact` scenarios
+/// only under `--strict`).
+fn schemas_named(scenarios: &[Scenario], strict: bool) -> impl Iterator<Item = &str> {
+    scenarios
+        .iter()
+        .filter(move |s| strict || s.level == crate::plan::Level::Contract)
+        .flat_map(|s| s.setup.iter().chain(&s.steps).chain(&s.teardown))
+        .flat_map(|step| &step.expects)
+        .filter(move |e| strict || !e.exact)
+        .filter_map(|e| match &e.kind {
+            crate::plan::Check::Schema(name, _) => Some(name.as_str()),
+            _ => None,
+        })
 }
 
 fn nothing_selected(selector: Selector, what: String, hints: Vec<String>) -> Error {
@@ -436,9 +528,9 @@ fn trials(
     out
 }
 
-/// `lint`: load and plan everything, send nothing.
+/// `lint`: load and plan everything and compile every schema at both levels; send nothing.
 pub fn lint(opts: &RunOptions) -> Result<usize, Error> {
-    prepare(opts).map(|s| s.len())
+    prepare_compiling(opts, Compile::Everything).map(|s| s.len())
 }
 
 /// Runs scenarios without libtest (for the fault matrix and the benchmarks), `parallel` at a
