@@ -1,5 +1,7 @@
-//! `specs/scenario.schema.json` (the editor schema for scenario files) against the real
-//! scenarios, a few documents the loader rejects, and what `medusa-conform schema` prints.
+//! `specs/scenario.schema.json` (the editor schema for scenario files): generated from the
+//! scenario types and checked in, so it must equal what the generator gives today
+//! (`UPDATE_SCHEMA=1 cargo test --test scenario_schema` refreshes it); checked against the real
+//! scenarios, a few documents the loader rejects, the docs and what `medusa-conform schema` prints.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,68 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// The checked-in file is the generator's output; `UPDATE_SCHEMA=1` writes it.
+#[test]
+fn checked_in_schema_is_generated() {
+    let generated = medusa_conform::scenario::schema::text();
+    let path = root().join("specs/scenario.schema.json");
+    if std::env::var_os("UPDATE_SCHEMA").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &generated).expect("write specs/scenario.schema.json");
+        return;
+    }
+    let current = schema_text();
+    if current != generated {
+        let diff: Vec<String> = line_diff(&current, &generated);
+        panic!(
+            "specs/scenario.schema.json is not what the scenario types generate \
+             (src/scenario/mod.rs, src/scenario/shape.rs).\n\
+             Refresh it with: UPDATE_SCHEMA=1 cargo test --test scenario_schema\n\
+             First differences (- checked in, + generated):\n{}",
+            diff.join("\n")
+        );
+    }
+}
+
+/// The lines around the first difference, `-` checked in, `+` generated.
+fn line_diff(old: &str, new: &str) -> Vec<String> {
+    let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let first = o.iter().zip(&n).take_while(|(a, b)| a == b).count();
+    let from = first.saturating_sub(3);
+    let mut out: Vec<String> = o[from..first].iter().map(|l| format!("  {l}")).collect();
+    out.extend(o.iter().skip(first).take(8).map(|l| format!("- {l}")));
+    out.extend(n.iter().skip(first).take(8).map(|l| format!("+ {l}")));
+    out
+}
+
+/// Every key the schema names appears in docs/scenario-format.md, so the people's page keeps up.
+#[test]
+fn every_key_is_documented() {
+    fn keys(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(p)) = m.get("properties") {
+                    out.extend(p.keys().cloned());
+                }
+                m.values().for_each(|v| keys(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let schema: Value = serde_json::from_str(&schema_text()).unwrap();
+    let mut all = std::collections::BTreeSet::new();
+    keys(&schema, &mut all);
+    let doc = std::fs::read_to_string(root().join("docs/scenario-format.md")).unwrap();
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|k| !doc.contains(&format!("`{k}")) && !doc.contains(&format!("{k}:")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/scenario-format.md does not mention these scenario keys: {missing:?}"
+    );
 }
 
 #[test]

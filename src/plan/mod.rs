@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::scenario::load::Loaded;
 use crate::engine::operation::Op;
 use crate::lang::predicate::Pred;
-use crate::scenario::{STEP_KEYS, SValue, ScenarioDoc, SpannedMap, StepDoc};
+use crate::scenario::{OPERATIONS, SValue, ScenarioDoc, SpannedMap, StepDoc};
 use crate::scenario::source::{Loc, SourceFile, Span};
 use crate::specs::Specs;
 use crate::lang::template::{ParseError, TValue};
@@ -180,21 +180,8 @@ pub struct Capture {
     pub secret: bool,
 }
 
-/// The fields of a `sent:` expectation.
-pub const SENT_FIELDS: &[&str] = &["method", "path", "cookie", "bearer", "body_keys"];
-
-pub const COOKIE_ATTRS: &[&str] = &[
-    "value",
-    "http_only",
-    "secure",
-    "same_site",
-    "path",
-    "domain",
-    "max_age",
-    "expires",
-    "expires_in",
-    "absent",
-];
+// The allowed keys of the sub-documents checked below, from the scenario format's one definition.
+use crate::scenario::shape::{CAPTURE_KEYS, COOKIE_ATTRS, EXISTS_KEYS, JWT_KEYS, SENT_FIELDS};
 
 struct Planner<'a> {
     file: &'a Arc<SourceFile>,
@@ -359,7 +346,7 @@ impl Planner<'_> {
                 msg,
                 Some(format!(
                     "use exactly one of: {}",
-                    &STEP_KEYS[2..10].join(", ")
+                    OPERATIONS.join(", ")
                 )),
             );
             return None;
@@ -465,7 +452,7 @@ impl Planner<'_> {
                         .and_then(Value::as_bool)
                         .unwrap_or(true);
                     if let Some(o) = arg.value.as_object() {
-                        for k in o.keys().filter(|k| *k != "email" && *k != "encode") {
+                        for k in o.keys().filter(|k| !EXISTS_KEYS.contains(&k.as_str())) {
                             self.err(
                                 aspan.clone(),
                                 format!("`exists` has no argument `{k}`"),
@@ -565,21 +552,12 @@ impl Planner<'_> {
             self.err(span, "`jwt` takes a map", None);
             return None;
         };
-        const KEYS: &[&str] = &[
-            "from",
-            "claims",
-            "header",
-            "alg",
-            "secret",
-            "keep_signature",
-            "tamper_signature",
-        ];
         for k in spec.keys() {
-            if !KEYS.contains(&k.as_str()) {
+            if !JWT_KEYS.contains(&k.as_str()) {
                 self.err(
                     span.clone(),
                     format!("`jwt` has no key `{k}`"),
-                    suggest(k, KEYS),
+                    suggest(k, &JWT_KEYS),
                 );
             }
         }
@@ -720,7 +698,7 @@ impl Planner<'_> {
                     self.err(
                         span.clone(),
                         format!("unknown cookie attribute `{a}`"),
-                        suggest(a, COOKIE_ATTRS)
+                        suggest(a, &COOKIE_ATTRS)
                             .or(Some(format!("attributes: {}", COOKIE_ATTRS.join(", ")))),
                     );
                     continue;
@@ -785,7 +763,7 @@ impl Planner<'_> {
                             self.err(
                                 span.clone(),
                                 format!("`sent` has no field `{k}`"),
-                                suggest(k, SENT_FIELDS)
+                                suggest(k, &SENT_FIELDS)
                                     .or(Some(format!("fields: {}", SENT_FIELDS.join(", ")))),
                             );
                             continue;
@@ -865,15 +843,12 @@ impl Planner<'_> {
                     None => continue,
                 },
                 Value::Object(o) => {
-                    const KEYS: &[&str] = &[
-                        "json", "header", "cookie", "attr", "jar", "regex", "group", "status",
-                        "secret",
-                    ];
-                    if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                    if let Some(k) = o.keys().find(|k| !CAPTURE_KEYS.contains(&k.as_str())) {
                         self.err(
                             span,
                             format!("capture `{name}` has no option `{k}`"),
-                            suggest(k, KEYS).or(Some(format!("options: {}", KEYS.join(", ")))),
+                            suggest(k, &CAPTURE_KEYS)
+                                .or(Some(format!("options: {}", CAPTURE_KEYS.join(", ")))),
                         );
                         continue;
                     }
