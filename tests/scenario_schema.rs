@@ -68,14 +68,31 @@ fn checked_in_schema_is_generated() {
     }
 }
 
-/// The lines around the first difference, `-` checked in, `+` generated.
+/// The first differing block with a little context, `-` checked in, `+` generated.
 fn line_diff(old: &str, new: &str) -> Vec<String> {
     let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
     let first = o.iter().zip(&n).take_while(|(a, b)| a == b).count();
-    let from = first.saturating_sub(3);
-    let mut out: Vec<String> = o[from..first].iter().map(|l| format!("  {l}")).collect();
-    out.extend(o.iter().skip(first).take(8).map(|l| format!("- {l}")));
-    out.extend(n.iter().skip(first).take(8).map(|l| format!("+ {l}")));
+    let (o_rest, n_rest) = (&o[first..], &n[first..]);
+    let same_tail = o_rest
+        .iter()
+        .rev()
+        .zip(n_rest.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(o_rest.len().min(n_rest.len()));
+    let mut out: Vec<String> = o[first.saturating_sub(3)..first]
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect();
+    let changed = |lines: &[&str], sign: char| -> Vec<String> {
+        lines[..lines.len() - same_tail]
+            .iter()
+            .take(12)
+            .map(|l| format!("{sign} {l}"))
+            .collect()
+    };
+    out.extend(changed(o_rest, '-'));
+    out.extend(changed(n_rest, '+'));
     out
 }
 
@@ -186,6 +203,26 @@ fn wrong_documents_are_rejected() {
         ),
         ("exists without email", "name: x\nsteps:\n  - exists: {}\n"),
         (
+            "unknown capture option",
+            "name: x\nsteps:\n  - get_session: {}\n    capture: {id: {json: $.id, secrte: true}}\n",
+        ),
+        (
+            "unknown sent field",
+            "name: x\nsteps:\n  - get_session: {}\n    expect: {sent: {metod: GET}}\n",
+        ),
+        (
+            "unknown predicate keyword in outcome",
+            "name: x\nsteps:\n  - get_session: {}\n    expect: {outcome: {equal: rejected}}\n",
+        ),
+        (
+            "unknown API",
+            "name: x\napi: medusa-v3\nsteps:\n  - get_session: {}\n",
+        ),
+        (
+            "unknown coverage class",
+            "name: x\ncovers: [get-session.by-cookie/speed]\nsteps:\n  - get_session: {}\n",
+        ),
+        (
             "request with json and body",
             "name: x\nsteps:\n  - request: {method: POST, path: /, json: {}, body: x}\n",
         ),
@@ -193,7 +230,23 @@ fn wrong_documents_are_rejected() {
     for (what, yaml) in cases {
         let doc: Value = serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(!v.is_valid(&doc), "{what}: the schema accepts\n{yaml}");
+        // The schema and the loader agree: the loader (or the planner) refuses it too.
+        assert!(
+            !loader_accepts(yaml),
+            "{what}: the schema refuses it but the loader accepts\n{yaml}"
+        );
     }
+    assert!(
+        loader_accepts(ok),
+        "the loader accepts the control document"
+    );
+}
+
+/// Whether `medusa-conform lint` would pass this document.
+fn loader_accepts(yaml: &str) -> bool {
+    use medusa_conform::{plan, scenario::load, specs::Specs};
+    load::parse("x".into(), "x.yaml".into(), yaml.into())
+        .is_ok_and(|l| plan::plan(&l, &Specs::default(), &[]).is_ok())
 }
 
 #[test]

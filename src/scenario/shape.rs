@@ -9,7 +9,8 @@
 //! forms) implement `JsonSchema` by hand below; everything else is derived, and a field's doc
 //! comment becomes its `description` in the schema (what an editor shows on hover).
 
-// Shape types exist to be described, not built or read.
+// Shape types exist to be described, never built or read. `allow`, not `expect`: under the
+// tests-only `internals` feature these items are `pub` and the lint does not fire.
 #![allow(dead_code)]
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
