@@ -379,7 +379,7 @@ fn main() {
             ExitCode::Success
         }),
         Cmd::Schema => {
-            print!("{}", medusa_conform::SCENARIO_SCHEMA);
+            print!("{}", medusa_conform::scenario_schema());
             Ok(ExitCode::Success)
         }
         Cmd::Import(ImportCmd::Curl { command }) => import_curl(command),

@@ -1,5 +1,7 @@
-//! `specs/scenario.schema.json` (the editor schema for scenario files) against the real
-//! scenarios, a few documents the loader rejects, and what `medusa-conform schema` prints.
+//! `specs/scenario.schema.json` (the editor schema for scenario files): generated from the
+//! scenario types and checked in, so it must equal what the generator gives today
+//! (`UPDATE_SCHEMA=1 cargo test --test scenario_schema` refreshes it); checked against the real
+//! scenarios, a few documents the loader rejects, the docs and what `medusa-conform schema` prints.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,85 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// The checked-in file is the generator's output; `UPDATE_SCHEMA=1` writes it.
+#[test]
+fn checked_in_schema_is_generated() {
+    let generated = medusa_conform::scenario::schema::text();
+    let path = root().join("specs/scenario.schema.json");
+    if std::env::var_os("UPDATE_SCHEMA").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &generated).expect("write specs/scenario.schema.json");
+        return;
+    }
+    let current = schema_text();
+    if current != generated {
+        let diff: Vec<String> = line_diff(&current, &generated);
+        panic!(
+            "specs/scenario.schema.json is not what the scenario types generate \
+             (src/scenario/mod.rs, src/scenario/shape.rs).\n\
+             Refresh it with: UPDATE_SCHEMA=1 cargo test --test scenario_schema\n\
+             First differences (- checked in, + generated):\n{}",
+            diff.join("\n")
+        );
+    }
+}
+
+/// The first differing block with a little context, `-` checked in, `+` generated.
+fn line_diff(old: &str, new: &str) -> Vec<String> {
+    let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let first = o.iter().zip(&n).take_while(|(a, b)| a == b).count();
+    let (o_rest, n_rest) = (&o[first..], &n[first..]);
+    let same_tail = o_rest
+        .iter()
+        .rev()
+        .zip(n_rest.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(o_rest.len().min(n_rest.len()));
+    let mut out: Vec<String> = o[first.saturating_sub(3)..first]
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect();
+    let changed = |lines: &[&str], sign: char| -> Vec<String> {
+        lines[..lines.len() - same_tail]
+            .iter()
+            .take(12)
+            .map(|l| format!("{sign} {l}"))
+            .collect()
+    };
+    out.extend(changed(o_rest, '-'));
+    out.extend(changed(n_rest, '+'));
+    out
+}
+
+/// Every key the schema names appears in docs/scenario-format.md, so the people's page keeps up.
+#[test]
+fn every_key_is_documented() {
+    fn keys(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(p)) = m.get("properties") {
+                    out.extend(p.keys().cloned());
+                }
+                m.values().for_each(|v| keys(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let schema: Value = serde_json::from_str(&schema_text()).unwrap();
+    let mut all = std::collections::BTreeSet::new();
+    keys(&schema, &mut all);
+    let doc = std::fs::read_to_string(root().join("docs/scenario-format.md")).unwrap();
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|k| !doc.contains(&format!("`{k}")) && !doc.contains(&format!("{k}:")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/scenario-format.md does not mention these scenario keys: {missing:?}"
+    );
 }
 
 #[test]
@@ -122,6 +203,26 @@ fn wrong_documents_are_rejected() {
         ),
         ("exists without email", "name: x\nsteps:\n  - exists: {}\n"),
         (
+            "unknown capture option",
+            "name: x\nsteps:\n  - get_session: {}\n    capture: {id: {json: $.id, secrte: true}}\n",
+        ),
+        (
+            "unknown sent field",
+            "name: x\nsteps:\n  - get_session: {}\n    expect: {sent: {metod: GET}}\n",
+        ),
+        (
+            "unknown predicate keyword in outcome",
+            "name: x\nsteps:\n  - get_session: {}\n    expect: {outcome: {equal: rejected}}\n",
+        ),
+        (
+            "unknown API",
+            "name: x\napi: medusa-v3\nsteps:\n  - get_session: {}\n",
+        ),
+        (
+            "unknown coverage class",
+            "name: x\ncovers: [get-session.by-cookie/speed]\nsteps:\n  - get_session: {}\n",
+        ),
+        (
             "request with json and body",
             "name: x\nsteps:\n  - request: {method: POST, path: /, json: {}, body: x}\n",
         ),
@@ -129,7 +230,23 @@ fn wrong_documents_are_rejected() {
     for (what, yaml) in cases {
         let doc: Value = serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(!v.is_valid(&doc), "{what}: the schema accepts\n{yaml}");
+        // The schema and the loader agree: the loader (or the planner) refuses it too.
+        assert!(
+            !loader_accepts(yaml),
+            "{what}: the schema refuses it but the loader accepts\n{yaml}"
+        );
     }
+    assert!(
+        loader_accepts(ok),
+        "the loader accepts the control document"
+    );
+}
+
+/// Whether `medusa-conform lint` would pass this document.
+fn loader_accepts(yaml: &str) -> bool {
+    use medusa_conform::{plan, scenario::load, specs::Specs};
+    load::parse("x".into(), "x.yaml".into(), yaml.into())
+        .is_ok_and(|l| plan::plan(&l, &Specs::default(), &[]).is_ok())
 }
 
 #[test]

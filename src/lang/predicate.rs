@@ -6,26 +6,11 @@ use crate::lang::template::{ParseError, Scope, JsonTemplate};
 use regex::Regex;
 use serde_json::Value;
 
-pub const KEYWORDS: &[&str] = &[
-    "equals",
-    "not",
-    "matches",
-    "type",
-    "absent",
-    "exists",
-    "length",
-    "contains",
-    "one_of",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "starts_with",
-    "ends_with",
-    "keys",
-];
+/// The predicate keywords, from the scenario format's definition.
+pub use crate::scenario::shape::PREDICATE_KEYWORDS as KEYWORDS;
 
-const TYPES: &[&str] = &[
+/// The names `type:` takes.
+pub const TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "null", "array", "object",
 ];
 

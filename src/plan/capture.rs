@@ -9,10 +9,8 @@ use crate::scenario::source::Span;
 use crate::scenario::{SValue, SpannedMap};
 use serde_json::{Map, Value};
 
-/// The options of a capture written as a map.
-const CAPTURE_KEYS: &[&str] = &[
-    "json", "header", "cookie", "attr", "jar", "regex", "group", "status", "secret",
-];
+// The options of a capture map, from the scenario format's one definition.
+use crate::scenario::shape::CAPTURE_KEYS;
 
 impl Planner<'_> {
     pub(super) fn captures(&mut self, m: &SpannedMap<SValue>) -> Vec<Capture> {
@@ -59,7 +57,7 @@ impl Planner<'_> {
             self.err(
                 span.clone(),
                 format!("capture `{name}` has no option `{k}`"),
-                suggest(k, CAPTURE_KEYS)
+                suggest(k, &CAPTURE_KEYS)
                     .or(Some(format!("options: {}", CAPTURE_KEYS.join(", ")))),
             );
             return None;

@@ -9,22 +9,8 @@ use crate::scenario::{ExpectDoc, JwtExpectDoc, SValue, SpannedMap};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-/// The fields of a `sent:` expectation.
-const SENT_FIELDS: &[&str] = &["method", "path", "cookie", "bearer", "body_keys"];
-
-/// The attributes a cookie expectation may check (`absent` stands alone).
-const COOKIE_ATTRS: &[&str] = &[
-    "value",
-    "http_only",
-    "secure",
-    "same_site",
-    "path",
-    "domain",
-    "max_age",
-    "expires",
-    "expires_in",
-    "absent",
-];
+// The allowed keys of `sent:` and cookie expectations, from the scenario format's one definition.
+use crate::scenario::shape::{COOKIE_ATTRS, SENT_FIELDS};
 
 impl Planner<'_> {
     /// Compiles `expect:`; its `exact:` block is compiled the same way, marked exact.
@@ -149,7 +135,7 @@ impl Planner<'_> {
                 self.err(
                     span.clone(),
                     format!("unknown cookie attribute `{a}`"),
-                    suggest(a, COOKIE_ATTRS)
+                    suggest(a, &COOKIE_ATTRS)
                         .or(Some(format!("attributes: {}", COOKIE_ATTRS.join(", ")))),
                 );
                 continue;
@@ -196,7 +182,7 @@ impl Planner<'_> {
                 self.err(
                     span.clone(),
                     format!("`sent` has no field `{k}`"),
-                    suggest(k, SENT_FIELDS).or(Some(format!("fields: {}", SENT_FIELDS.join(", ")))),
+                    suggest(k, &SENT_FIELDS).or(Some(format!("fields: {}", SENT_FIELDS.join(", ")))),
                 );
                 continue;
             }

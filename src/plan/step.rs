@@ -13,28 +13,9 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 use std::time::Duration;
 
-/// The keys that name a step's operation; a step has exactly one of them.
-const OPERATION_KEYS: &[&str] = &[
-    "authenticate",
-    "get_session",
-    "exists",
-    "get_token",
-    "delete_session",
-    "register",
-    "request",
-    "call",
-];
-
-/// The keys of a `bearer: {jwt: …}` map.
-const JWT_KEYS: &[&str] = &[
-    "from",
-    "claims",
-    "header",
-    "alg",
-    "secret",
-    "keep_signature",
-    "tamper_signature",
-];
+// The keys of the sub-documents checked here, from the scenario format's one definition.
+use crate::scenario::OPERATIONS;
+use crate::scenario::shape::{EXISTS_KEYS, JWT_KEYS};
 
 /// The v1 operation keys with their values (`Some(null)` when written without one).
 fn v1_operations(d: &StepDoc) -> [(&'static str, Option<&SValue>); 6] {
@@ -165,14 +146,14 @@ impl Planner<'_> {
                         present.join(", ")
                     )
                 };
-                let help = format!("use exactly one of: {}", OPERATION_KEYS.join(", "));
+                let help = format!("use exactly one of: {}", OPERATIONS.join(", "));
                 self.err(span.clone(), msg, Some(help));
                 None
             }
         }
     }
 
-    /// Compiles the operation named by `key` (one of [`OPERATION_KEYS`], present in `d`).
+    /// Compiles the operation named by `key` (one of [`OPERATIONS`], present in `d`).
     fn operation(&mut self, d: &StepDoc, key: &str) -> Option<Op> {
         if let Some(c) = &d.call {
             return self.call(c, d.args.as_ref());
@@ -293,7 +274,7 @@ impl Planner<'_> {
             .and_then(Value::as_bool)
             .unwrap_or(true);
         if let Some(o) = arg.value.as_object() {
-            for k in o.keys().filter(|k| *k != "email" && *k != "encode") {
+            for k in o.keys().filter(|k| !EXISTS_KEYS.contains(&k.as_str())) {
                 self.err(
                     span.clone(),
                     format!("`exists` has no argument `{k}`"),
@@ -339,7 +320,7 @@ impl Planner<'_> {
             self.err(
                 span.clone(),
                 format!("`jwt` has no key `{k}`"),
-                suggest(k, JWT_KEYS),
+                suggest(k, &JWT_KEYS),
             );
         }
         let empty = Value::Object(Default::default());
@@ -368,16 +349,3 @@ impl Planner<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    /// Every operation key is a key of the step format.
-    #[test]
-    fn operation_keys_are_step_keys() {
-        for k in super::OPERATION_KEYS {
-            let parsed = serde_saphyr::from_str::<crate::scenario::StepDoc>(&format!("{k}: null"));
-            if let Err(e) = parsed {
-                assert!(!e.to_string().contains("unknown field"), "{k}: {e}");
-            }
-        }
-    }
-}
