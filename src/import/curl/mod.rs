@@ -28,16 +28,15 @@ mod yaml;
 
 pub(crate) use options::CurlRequest;
 pub use scrub::template_literal;
-pub(crate) use scrub::{Kind, Vars};
+pub(crate) use scrub::{Kind, Vars, tpl};
 pub use shell::shell_words;
-pub(crate) use step::{BuiltStep, build_step, split_url};
-pub(crate) use yaml::{comment_text, emit_item};
+pub(crate) use step::{BuiltStep, Url, build_step, split_url};
+pub(crate) use yaml::{comment_text, emit_item, scenario_vars};
 pub use yaml::{render_scenario, yaml_scalar};
 
 use options::parse_args;
 use shell::{Words, tokenize};
 use std::fmt;
-use step::Url;
 
 /// Why a command could not be imported. Messages never contain header values or bodies, since
 /// those may hold secrets.

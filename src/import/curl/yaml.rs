@@ -157,37 +157,28 @@ pub fn render_scenario(imported: &Imported) -> String {
         "description: {}\n",
         yaml_scalar("TODO: the contract clause or bug report this reproduces")
     ));
-    if !imported.requires_env.is_empty() {
-        out.push_str("requires:\n  env:\n");
-        for e in &imported.requires_env {
-            out.push_str(&format!("    - {}\n", yaml_scalar(e)));
-        }
-    }
-    if !imported.placeholders.is_empty() {
-        out.push_str("vars:\n");
-        for (k, v) in &imported.placeholders {
-            let secret = imported.secret_vars.contains(k);
-            let text = if secret {
-                v.clone()
-            } else {
-                // Originals kept in the scenario (e-mails) are literals, not templates.
-                template_literal(v)
-            };
-            out.push_str(&format!("  {}: {}\n", yaml_scalar(k), yaml_scalar(&text)));
-        }
-    }
-    // The harness masks variables by name; list the secret ones its name rule would miss.
-    let unmasked: Vec<&String> = imported
-        .secret_vars
+    let vars: Vec<(String, String)> = imported
+        .placeholders
         .iter()
-        .filter(|n| !crate::lang::template::is_secret_name(n))
+        .map(|(k, v)| {
+            // Originals kept in the scenario (e-mails) are literals, not templates.
+            let secret = imported.secret_vars.contains(k);
+            (
+                k.clone(),
+                if secret {
+                    v.clone()
+                } else {
+                    template_literal(v)
+                },
+            )
+        })
         .collect();
-    if !unmasked.is_empty() {
-        out.push_str("secrets:\n");
-        for n in unmasked {
-            out.push_str(&format!("  - {}\n", yaml_scalar(n)));
-        }
-    }
+    scenario_vars(
+        &imported.requires_env,
+        &vars,
+        &imported.secret_vars,
+        &mut out,
+    );
     out.push_str("steps:\n");
     for (n, line) in imported.yaml.lines().enumerate() {
         let prefix = if n == 0 { "  - " } else { "    " };
@@ -219,4 +210,36 @@ pub(crate) fn step_yaml(step: &Map<String, Value>, host: &str, notes: &[String])
         "# TODO: state the response the report expects, e.g.\n# expect:\n#   status: 200\n",
     );
     yaml
+}
+
+/// A generated scenario's `requires: env:`, `vars:` (name → value as written) and `secrets:`.
+/// The harness masks variables by name; `secrets:` lists the secret ones its rule would miss.
+pub(crate) fn scenario_vars(
+    requires_env: &[String],
+    vars: &[(String, String)],
+    secret_vars: &[String],
+    out: &mut String,
+) {
+    if !requires_env.is_empty() {
+        out.push_str("requires:\n  env:\n");
+        for e in requires_env {
+            out.push_str(&format!("    - {}\n", yaml_scalar(e)));
+        }
+    }
+    if !vars.is_empty() {
+        out.push_str("vars:\n");
+        for (k, v) in vars {
+            out.push_str(&format!("  {}: {}\n", yaml_scalar(k), yaml_scalar(v)));
+        }
+    }
+    let unmasked: Vec<&String> = secret_vars
+        .iter()
+        .filter(|n| !crate::lang::template::is_secret_name(n))
+        .collect();
+    if !unmasked.is_empty() {
+        out.push_str("secrets:\n");
+        for n in unmasked {
+            out.push_str(&format!("  - {}\n", yaml_scalar(n)));
+        }
+    }
 }
