@@ -317,7 +317,7 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
                 if trimmed != decoded {
                     path_q = format!(
                         "/store/auth/{}",
-                        medusa_conform::lang::template::urlencode(trimmed)
+                        medusa_conform::percent::encode_component(trimmed)
                     );
                 }
             }

@@ -510,7 +510,7 @@ impl Session {
         // A registered e-mail becomes `unique_email()`: the recorded one must not name the step.
         if let Some(Value::String(name)) = built.step.get_mut("name") {
             for email in registered_before.iter().chain(&self.registered_emails) {
-                for form in [email.clone(), crate::lang::template::urlencode(email)] {
+                for form in [email.clone(), crate::percent::encode_component(email)] {
                     if name.contains(&form) {
                         *name = name.replace(&form, "<email>");
                     }
@@ -583,7 +583,7 @@ impl Session {
                 pd.params
                     .iter()
                     .map(|p| {
-                        use crate::lang::template::urlencode as enc;
+                        use crate::percent::encode_component as enc;
                         format!("{}={}", enc(&p.name), enc(&p.value))
                     })
                     .collect::<Vec<_>>()

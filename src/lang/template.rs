@@ -365,7 +365,7 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
                 "lower" => text.to_lowercase(),
                 "upper" => text.to_uppercase(),
                 "trim" => text.trim().to_string(),
-                "urlencode" => urlencode(&text),
+                "urlencode" => crate::percent::encode_component(&text),
                 "base64" => base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
                 _ => return Err(format!("unknown filter `{name}`")),
             };
@@ -450,19 +450,6 @@ fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
     };
     let secret = vals.iter().any(|v| v.secret);
     Ok(Val { value: v, secret })
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (`+` becomes `%2B`).
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// RFC 3339 UTC timestamp with milliseconds, like Medusa's.

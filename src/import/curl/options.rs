@@ -416,7 +416,7 @@ fn data_urlencode(option: &str, arg: &str) -> Result<String, ImportError> {
             reason: "`@file` reads the data from a file; paste it as `name=content`".into(),
         });
     }
-    let enc = crate::lang::template::urlencode;
+    let enc = crate::percent::encode_component;
     Ok(match eq {
         Some(0) => enc(&arg[1..]),
         Some(e) => format!("{}={}", &arg[..e], enc(&arg[e + 1..])),

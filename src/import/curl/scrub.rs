@@ -4,6 +4,7 @@
 //! scenario can change them in one place. Bodies (JSON, form, not-quite-JSON text), query
 //! parameters and headers are scrubbed here; credentials in `step`.
 
+use crate::percent::decode_form;
 use serde_json::{Map, Value};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -211,34 +212,6 @@ pub(crate) fn join(segs: Vec<Seg>) -> String {
         .collect()
 }
 
-/// `%XX` decoding; `plus` also turns `+` into a space (form encoding).
-pub(crate) fn percent_decode(s: &str, plus: bool) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len()
-                && b[i + 1].is_ascii_hexdigit()
-                && b[i + 2].is_ascii_hexdigit() =>
-            {
-                let h = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("00");
-                out.push(u8::from_str_radix(h, 16).unwrap_or(0));
-                i += 3;
-            }
-            b'+' if plus => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A form-encoded string (`a=1&password=x`) with secret and e-mail values replaced by
 /// `{{ var | urlencode }}` (same value once the server decodes it).
 pub(crate) fn scrub_form(s: &str, vars: &mut Vars) -> Vec<Seg> {
@@ -249,8 +222,8 @@ pub(crate) fn scrub_form(s: &str, vars: &mut Vars) -> Vec<Seg> {
         }
         match piece.split_once('=') {
             Some((k, v)) if !v.is_empty() => {
-                let key = percent_decode(k, true);
-                let value = percent_decode(v, true);
+                let key = decode_form(k);
+                let value = decode_form(v);
                 let var = if is_secret_key(&key) {
                     Some(vars.secret(&key, &value))
                 } else if is_email_key(&key) {

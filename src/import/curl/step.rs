@@ -6,9 +6,10 @@
 use super::ImportError;
 use super::options::CurlRequest;
 use super::scrub::{
-    Kind, Seg, Vars, header_map, is_email_key, is_secret_key, join, percent_decode, scrub_form,
-    scrub_json, scrub_json_text, template_literal, tpl,
+    Kind, Seg, Vars, header_map, is_email_key, is_secret_key, join, scrub_form, scrub_json,
+    scrub_json_text, template_literal, tpl,
 };
+use crate::percent;
 use serde_json::{Map, Value};
 
 /// Headers a browser or curl adds that say nothing about the contract under test.
@@ -207,7 +208,7 @@ fn sort_headers(r: &CurlRequest, url: &Url, warnings: &mut Vec<String>) -> Heade
     let basic = r
         .user
         .clone()
-        .or(url.userinfo.as_deref().map(|u| percent_decode(u, false)));
+        .or(url.userinfo.as_deref().map(percent::decode));
     let mut h = Headers {
         kept: Vec::new(),
         content_type: None,
@@ -412,7 +413,7 @@ fn path_and_query(req: &mut Map<String, Value>, url: &Url, query: &str, vars: &m
 
 /// `exists`' argument for the raw path segment, when the operation reproduces it exactly.
 fn exists_arg(seg: &str, vars: &mut Vars) -> Option<Value> {
-    let email = percent_decode(seg, false);
+    let email = percent::decode(seg);
     let value = if email.contains('@') {
         tpl(&vars.get("email", &email, Kind::Plain))
     } else {
@@ -420,12 +421,12 @@ fn exists_arg(seg: &str, vars: &mut Vars) -> Option<Value> {
     };
     let mut m = Map::new();
     let same_hex = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    if seg == crate::engine::operation::encode_segment(&email) {
+    if seg == percent::encode_segment(&email) {
         m.insert("email".into(), Value::String(value));
     } else if seg == email {
         m.insert("email".into(), Value::String(value));
         m.insert("encode".into(), Value::Bool(false));
-    } else if same_hex(seg, &crate::lang::template::urlencode(&email)) && email.contains('@') {
+    } else if same_hex(seg, &percent::encode_component(&email)) && email.contains('@') {
         // `a%40b.com`: what `| urlencode` produces, sent verbatim.
         let name = vars.get("email", &email, Kind::Plain);
         m.insert(
@@ -443,8 +444,8 @@ fn query_pairs(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (percent_decode(k, true), percent_decode(v, true)),
-            None => (percent_decode(p, true), String::new()),
+            Some((k, v)) => (percent::decode_form(k), percent::decode_form(v)),
+            None => (percent::decode_form(p), String::new()),
         })
         .collect()
 }
