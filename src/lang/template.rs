@@ -429,14 +429,10 @@ fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
             }
             Value::String(s)
         }
-        "now" => Value::String(rfc3339(std::time::SystemTime::now())),
+        "now" => Value::String(crate::clock::now_rfc3339()),
         "now_unix" => {
             let off = arg_u64(vals, 0, 0)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            Value::from(now + off)
+            Value::from(crate::clock::now_secs() + off)
         }
         "jwt_claims" => {
             let t = vals.first().ok_or("jwt_claims(token) needs a token")?;
@@ -450,32 +446,6 @@ fn call(name: &str, vals: &[Val], scope: &mut Scope) -> Result<Val, String> {
     };
     let secret = vals.iter().any(|v| v.secret);
     Ok(Val { value: v, secret })
-}
-
-/// RFC 3339 UTC timestamp with milliseconds, like Medusa's.
-pub fn rfc3339(t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = if month <= 2 { y + 1 } else { y };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
 }
 
 /// A JSON value with templates inside its strings, compiled once.
@@ -675,10 +645,5 @@ mod tests {
         assert!(e.message.contains("unknown function"));
         assert_eq!(e.help.as_deref(), Some("did you mean `unique_email`?"));
         assert_eq!(e.offset, 3);
-    }
-
-    #[test]
-    fn rfc3339_epoch() {
-        assert_eq!(rfc3339(std::time::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
     }
 }

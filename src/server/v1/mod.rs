@@ -19,7 +19,7 @@ use rand::RngExt;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 pub mod cors;
 pub mod sessions;
@@ -89,21 +89,13 @@ pub(crate) fn random_text(n: usize) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub(crate) fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+// Re-exported for `server::v2`, which reads the clock through here.
+pub(crate) use crate::clock::now_secs;
 
 pub(crate) fn ulid_like() -> String {
     const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     // A ULID: 48-bit millisecond time then 80 random bits, so the first character is 0-7.
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
-        & ((1 << 48) - 1);
+    let ms = crate::clock::now_millis() & ((1 << 48) - 1);
     let random: u128 = rand::rng().random::<u128>() & ((1 << 80) - 1);
     let v = (ms << 80) | random;
     (0..26)
@@ -651,7 +643,7 @@ async fn post_customers(
             phone: body.get("phone").cloned().unwrap_or(Value::Null),
             has_account,
             hash,
-            created_at: crate::lang::template::rfc3339(SystemTime::now()),
+            created_at: crate::clock::now_rfc3339(),
         };
         store.customers.push(c.clone());
         c
