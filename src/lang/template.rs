@@ -317,15 +317,10 @@ pub struct Scope<'a> {
     pub rng: StdRng,
 }
 
-/// Environment variables whose names suggest a secret are masked when used.
-pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "pass", "secret", "token", "cookie", "sid", "jwt", "auth", "key", "bearer",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-}
+/// Environment variables, variables and JSON members whose names say they hold a secret are
+/// masked: the one rule lives in [`crate::report::secret`] (re-exported for the planner and the
+/// runner, which read it from here).
+pub use crate::report::secret::is_secret_name;
 
 fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<Val, String> {
     match e {

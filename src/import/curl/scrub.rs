@@ -5,6 +5,7 @@
 //! parameters and headers are scrubbed here; credentials in `step`.
 
 use crate::percent::decode_form;
+use crate::report::secret::is_secret_name;
 use serde_json::{Map, Value};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -112,44 +113,6 @@ pub fn template_literal(s: &str) -> String {
     s.replace("{{", "{{ \"{{\" }}")
 }
 
-/// JSON members and query parameters whose values are secrets.
-pub(crate) fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    [
-        "pass",
-        "secret",
-        "token",
-        "jwt",
-        "bearer",
-        "cookie",
-        "credential",
-        "apikey",
-        "api_key",
-        "private_key",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
-}
-
-/// Headers (other than Authorization and Cookie) whose values are secrets.
-fn is_secret_header(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "auth",
-        "token",
-        "secret",
-        "key",
-        "pass",
-        "cookie",
-        "session",
-        "jwt",
-        "signature",
-        "credential",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-}
-
 pub(crate) fn is_email_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("email")
 }
@@ -172,7 +135,7 @@ pub(crate) fn scrub_json(
                     Value::String(s) if !secret && is_email_key(k) && !s.is_empty() => {
                         Value::String(tpl(&vars.get("email", s, Kind::Plain)))
                     }
-                    _ => scrub_json(val, secret || is_secret_key(k), k, vars, warnings),
+                    _ => scrub_json(val, secret || is_secret_name(k), k, vars, warnings),
                 };
                 out.insert(k.clone(), new);
             }
@@ -224,7 +187,7 @@ pub(crate) fn scrub_form(s: &str, vars: &mut Vars) -> Vec<Seg> {
             Some((k, v)) if !v.is_empty() => {
                 let key = decode_form(k);
                 let value = decode_form(v);
-                let var = if is_secret_key(&key) {
+                let var = if is_secret_name(&key) {
                     Some(vars.secret(&key, &value))
                 } else if is_email_key(&key) {
                     Some(vars.get("email", &value, Kind::Plain))
@@ -268,7 +231,7 @@ pub(crate) fn scrub_json_text(s: &str, vars: &mut Vars) -> Vec<Seg> {
         } else {
             val.as_str().to_string()
         };
-        let var = if is_secret_key(key) {
+        let var = if is_secret_name(key) {
             vars.secret(key, &original)
         } else if is_email_key(key) && c.get(2).is_some() {
             vars.get("email", &original, Kind::Plain)
@@ -286,7 +249,7 @@ pub(crate) fn scrub_json_text(s: &str, vars: &mut Vars) -> Vec<Seg> {
 pub(crate) fn header_map(headers: &[(String, String)], vars: &mut Vars) -> Map<String, Value> {
     let mut m = Map::new();
     for (k, v) in headers {
-        let val = if is_secret_header(k) && !v.is_empty() {
+        let val = if is_secret_name(k) && !v.is_empty() {
             tpl(&vars.secret(k, v))
         } else {
             template_literal(v)

@@ -6,10 +6,11 @@
 use super::ImportError;
 use super::options::CurlRequest;
 use super::scrub::{
-    Kind, Seg, Vars, header_map, is_email_key, is_secret_key, join, scrub_form, scrub_json,
-    scrub_json_text, template_literal, tpl,
+    Kind, Seg, Vars, header_map, is_email_key, join, scrub_form, scrub_json, scrub_json_text,
+    template_literal, tpl,
 };
 use crate::percent;
+use crate::report::secret::is_secret_name;
 use serde_json::{Map, Value};
 
 /// Headers a browser or curl adds that say nothing about the contract under test.
@@ -399,7 +400,7 @@ fn path_and_query(req: &mut Map<String, Value>, url: &Url, query: &str, vars: &m
     }
     let mut q = Map::new();
     for (k, v) in &pairs {
-        let val = if is_secret_key(k) && !v.is_empty() {
+        let val = if is_secret_name(k) && !v.is_empty() {
             tpl(&vars.secret(k, v))
         } else if is_email_key(k) && !v.is_empty() {
             tpl(&vars.get("email", v, Kind::Plain))

@@ -234,7 +234,7 @@ pub(crate) fn scenario_vars(
     }
     let unmasked: Vec<&String> = secret_vars
         .iter()
-        .filter(|n| !crate::lang::template::is_secret_name(n))
+        .filter(|n| !crate::report::secret::is_secret_name(n))
         .collect();
     if !unmasked.is_empty() {
         out.push_str("secrets:\n");
