@@ -3,20 +3,20 @@
 //! takes a minute instead of hand-translating headers and bodies.
 //!
 //! The pipeline is pure text → text, no I/O, no environment, one module per stage:
-//! 1. [`shell`] splits the command like a POSIX shell would (quotes, `$'…'`, escapes, line
+//! 1. `shell` splits the command like a POSIX shell would (quotes, `$'…'`, escapes, line
 //!    continuations), because pasted commands are shell text, not argv.
-//! 2. [`options`] interprets the curl options (method, URL, headers, cookies, data, `--json`,
+//! 2. `options` interprets the curl options (method, URL, headers, cookies, data, `--json`,
 //!    `-G`, `-u`); options that only change curl's output or transport are accepted and reported
 //!    as warnings; anything else is an error naming the option, so nothing is silently
 //!    mistranslated.
-//! 3. [`step`] maps the request to the high-level operation (`authenticate`, `exists`, …) when
+//! 3. `step` maps the request to the high-level operation (`authenticate`, `exists`, …) when
 //!    it matches one exactly, otherwise to a raw `request:` step.
-//! 4. [`scrub`] moves secrets (passwords, tokens, cookies, basic credentials) into variables
+//! 4. `scrub` moves secrets (passwords, tokens, cookies, basic credentials) into variables
 //!    whose scenario values are placeholders (`{{ env.MEDUSA_PASSWORD }}`, `CHANGE-ME`): bug
 //!    reports get pasted into issues and commits, and the generated file must never carry the
 //!    original values. [`Imported::vars`] still holds them for a caller that needs them; it is
 //!    never rendered.
-//! 5. [`yaml`] writes the step and the scenario around it.
+//! 5. `yaml` writes the step and the scenario around it.
 //!
 //! The HAR importer (`import::har`) reuses stages 3 to 5 over one shared variable table.
 
