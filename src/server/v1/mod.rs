@@ -89,7 +89,7 @@ pub(crate) fn random_text(n: usize) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-// Re-exported for `server::v2`, which reads the clock through here.
+// Re-exported for `server::v2::routes` (owned elsewhere) until it reads `crate::clock` itself.
 pub(crate) use crate::clock::now_secs;
 
 pub(crate) fn ulid_like() -> String {
