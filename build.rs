@@ -3,28 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, exts, out);
-        } else if p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| exts.contains(&e))
-        {
-            out.push(p);
-        }
-    }
-}
+// The crate's own walker (one place for it), compiled into the build script too.
+#[path = "src/walk.rs"]
+mod walk;
 
 fn table(name: &str, root: &Path, exts: &[&str]) -> String {
-    let mut files = Vec::new();
-    walk(root, exts, &mut files);
+    let files = walk::files(root, exts).unwrap_or_default();
     let mut s = format!("pub static {name}: &[(&str, &str)] = &[\n");
     for f in files {
         let rel = f

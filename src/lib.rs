@@ -37,6 +37,9 @@ internal_modules!(
     api, diagnostic, engine, lang, plan, scenario, specs, suggest
 );
 
+// Decisions several folders share, each made in one place.
+internal_modules!(clock, percent, walk);
+
 pub use crate::diagnostic::Diagnostic;
 pub use crate::engine::harness::{lint, run};
 pub use crate::engine::http::ClientOptions;

@@ -196,18 +196,6 @@ fn file_uri(path: &Path) -> String {
         .unwrap_or_else(|_| format!("file://{}", path.display()))
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let p = e?.path();
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "json") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 /// The name a scenario uses for the schema at `rel` (relative to `specs/`): the path with `/`
 /// separators, without `.json` (and without a `.schema` before it).
 fn schema_name(rel: &Path) -> String {
@@ -241,12 +229,10 @@ impl Specs {
             path: dir.display().to_string(),
             source: e,
         })?;
-        let mut files = Vec::new();
-        collect(&dir, &mut files).map_err(|e| Error::Io {
+        let files = crate::walk::files(&dir, &["json"]).map_err(|e| Error::Io {
             path: dir.display().to_string(),
             source: e,
         })?;
-        files.sort();
         let mut docs = Vec::new();
         for f in &files {
             let text = std::fs::read_to_string(f).map_err(|e| Error::Io {

@@ -464,8 +464,9 @@ fn yaml_scalars_round_trip_as_strings() {
 
 #[test]
 fn secret_names_the_harness_would_not_mask_are_listed() {
-    let cmd = r#"curl http://h/store/x -H 'Content-Type: application/json' -d '{"credentials":"cr3d-value"}'"#;
-    let (i, text) = import(cmd, &["cr3d-value"]);
-    assert_eq!(var(&i, "credentials"), "cr3d-value");
-    assert!(text.contains("secrets:\n  - credentials\n"), "{text}");
+    // `privateKey` is a secret name; its variable `privatekey` (one word) is not.
+    let cmd = r#"curl http://h/store/x -H 'Content-Type: application/json' -d '{"privateKey":"pr1v-value"}'"#;
+    let (i, text) = import(cmd, &["pr1v-value"]);
+    assert_eq!(var(&i, "privatekey"), "pr1v-value");
+    assert!(text.contains("secrets:\n  - privatekey\n"), "{text}");
 }

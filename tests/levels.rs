@@ -186,10 +186,7 @@ fn conformant_variations_pass_the_default_run_and_fail_strict() {
             .unwrap_or("the embedded reference server")
     );
     // Every pass registers fresh customers: seeds differ per pass and per test run.
-    let base_seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let base_seed = medusa_conform::clock::now_secs() as u64;
     let run = |variations: Vec<Variation>, strict: bool, seed: u64| -> Vec<ScenarioReport> {
         rt.block_on(async {
             let t = target(upstream.as_deref(), &process_env, variations).await;

@@ -263,7 +263,7 @@ impl Checker<'_> {
             .map(|s| s.path())
             .unwrap_or_default();
         // A client may percent-encode a path segment (`@` as `%40`): compare decoded.
-        let same = sent == path || crate::server::v1::percent_decode(&sent) == path;
+        let same = sent == path || crate::percent::decode(&sent) == path;
         if !w.method.eq_ignore_ascii_case(method) || !same {
             self.problem(
                 format!(

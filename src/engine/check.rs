@@ -316,10 +316,7 @@ fn check_jwt(j: &JwtCheck, json: Option<&Value>, scope: &mut Scope) -> Result<()
             .map_err(|m| mismatch(format!("{check} lifetime (exp - iat)"), m))?;
     }
     if let Some(w) = j.issued_within {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let now = crate::clock::now_secs();
         match num("iat") {
             Some(iat) if (iat - now).unsigned_abs() <= w => {}
             Some(iat) => {

@@ -247,9 +247,7 @@ fn check_name_selection(args: &Arguments, trials: &[Trial]) -> Result<(), Error>
 }
 
 fn new_seed() -> u64 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let t = crate::clock::since_epoch();
     (t.as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(32)) % 1_000_000_000
 }
 

@@ -55,42 +55,6 @@ pub struct Prepared {
     pub bearer: Option<String>,
 }
 
-/// Percent-encodes what a single path segment cannot hold; keeps `@` and `+` as browsers do.
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::new();
-    for ch in s.chars() {
-        match ch {
-            'A'..='Z'
-            | 'a'..='z'
-            | '0'..='9'
-            | '-'
-            | '.'
-            | '_'
-            | '~'
-            | '!'
-            | '$'
-            | '&'
-            | '\''
-            | '('
-            | ')'
-            | '*'
-            | '+'
-            | ','
-            | ';'
-            | '='
-            | ':'
-            | '@' => out.push(ch),
-            _ => {
-                let mut buf = [0u8; 4];
-                for b in ch.encode_utf8(&mut buf).bytes() {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            }
-        }
-    }
-    out
-}
-
 fn note(v: &RuntimeValue, secrets: &mut Vec<String>) {
     if v.secret {
         match &v.value {
@@ -192,7 +156,11 @@ impl Op {
                 let e = v.as_text();
                 p.path = format!(
                     "/store/auth/{}",
-                    if *encode { encode_segment(&e) } else { e }
+                    if *encode {
+                        crate::percent::encode_segment(&e)
+                    } else {
+                        e
+                    }
                 );
             }
             Op::Request {
@@ -282,7 +250,7 @@ fn api_call(
                 .ok_or_else(|| format!("`{}` needs `{ph}`", op.name))?
                 .to_string(),
         };
-        path = path.replace(&format!("{{{ph}}}"), &encode_segment(&val));
+        path = path.replace(&format!("{{{ph}}}"), &crate::percent::encode_segment(&val));
     }
     p.path = path;
     if let Cred::Arg(name) = op.cred
@@ -310,13 +278,4 @@ fn api_call(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn path_segment_encoding() {
-        assert_eq!(super::encode_segment("a+b@x.com"), "a+b@x.com");
-        assert_eq!(super::encode_segment("a/b c?#"), "a%2Fb%20c%3F%23");
-    }
 }

@@ -30,8 +30,8 @@
 //! `file:line:col` (from serde_json), never a panic.
 
 use crate::import::curl::{
-    BuiltStep, CurlRequest, ImportError, Kind, Vars, build_step, comment_text, emit_item,
-    split_url, yaml_scalar,
+    BuiltStep, CurlRequest, ImportError, Kind, Url, Vars, build_step, comment_text, emit_item,
+    scenario_vars, split_url, template_literal, tpl, yaml_scalar,
 };
 use base64::Engine;
 use serde::Deserialize;
@@ -208,36 +208,10 @@ fn is_store_auth(method: &str, path: &str) -> bool {
     }
 }
 
-/// Seconds since the epoch for an RFC 3339 time (`2026-11-29T05:00:00.123Z`, `…+01:00`), for
-/// sorting only; `None` when it does not parse (such entries keep their place).
-fn timestamp(s: &str) -> Option<f64> {
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi) = (num(11..13)?, num(14..16)?);
-    let rest = s.get(17..)?;
-    let sec_end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    let sec: f64 = rest[..sec_end].parse().ok()?;
-    let tz = &rest[sec_end..];
-    let offset = match tz {
-        "" | "Z" | "z" => 0,
-        t => {
-            let sign = if t.starts_with('-') { -1 } else { 1 };
-            let hh: i64 = t.get(1..3)?.parse().ok()?;
-            let mm: i64 = t.get(4..6).and_then(|m| m.parse().ok()).unwrap_or(0);
-            sign * (hh * 3600 + mm * 60)
-        }
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Some((days * 86400 + h * 3600 + mi * 60 - offset) as f64 + sec)
+/// The instant of an RFC 3339 time (`2026-11-29T05:00:00.123Z`, `…+01:00`), for sorting only;
+/// `None` when it does not parse (such entries keep their place).
+fn timestamp(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
 fn header<'a>(pairs: &'a [Pair], name: &str) -> Option<&'a str> {
@@ -345,7 +319,58 @@ struct Kept {
 
 /// Imports a HAR document (`shown` names it in errors).
 pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarError> {
-    let har: Har = serde_json::from_slice(bytes).map_err(|e| {
+    let har = parse(shown, bytes)?;
+    let creator = har.log.creator.unwrap_or_default();
+    let total = har.log.entries.len();
+    let nothing = || HarError::NothingToImport {
+        path: shown.into(),
+        entries: total,
+    };
+    let mut s = Session::default();
+    let entries = sort_entries(har.log.entries, &mut s.warnings);
+    let origin = find_origin(&entries, all).ok_or_else(nothing)?;
+    s.cookies_recorded = entries.iter().any(|(_, e)| {
+        !sent_cookies(&e.request).is_empty()
+            || e.response
+                .as_ref()
+                .is_some_and(|r| !set_cookies(r).is_empty())
+    });
+    if !s.cookies_recorded {
+        s.warnings.push(
+            "the HAR has no cookies (Chromium leaves them out unless asked): the actor's jar keeps \
+             the session cookie from step to step, as the browser did"
+                .into(),
+        );
+    }
+    let mut dropped = Dropped::default();
+    for (index, e) in &entries {
+        if let Some((method, url, status)) = dropped.keep(e, &origin, all) {
+            s.entry(e, &method, &url, status)
+                .map_err(|source| HarError::Entry {
+                    path: shown.into(),
+                    index: *index,
+                    what: format!("{method} {}", url.path),
+                    source,
+                })?;
+        }
+    }
+    if s.kept.is_empty() {
+        return Err(nothing());
+    }
+    dropped.warn(&mut s.warnings);
+    s.captures();
+    let steps = s.kept.len();
+    let scenario = render(&creator, &origin, &s);
+    Ok(HarImport {
+        scenario,
+        warnings: s.warnings,
+        steps,
+    })
+}
+
+/// Parses the document, an error naming `file:line:col`.
+fn parse(shown: &str, bytes: &[u8]) -> Result<Har, HarError> {
+    serde_json::from_slice(bytes).map_err(|e| {
         let (line, col, msg) = (e.line(), e.column(), e.to_string());
         // serde_json appends " at line L column C"; the position leads the message instead.
         let msg = msg
@@ -366,90 +391,150 @@ pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarErro
                 msg,
             },
         }
-    })?;
-    let creator = har.log.creator.unwrap_or_default();
-    let total = har.log.entries.len();
-    let mut entries: Vec<(usize, Entry)> = har.log.entries.into_iter().enumerate().collect();
-    // Stable: entries whose time does not parse keep their relative place.
-    let mut warnings = Vec::new();
-    let before: Vec<usize> = entries.iter().map(|(i, _)| *i).collect();
+    })
+}
+
+/// The entries in the order they started (browsers write them in completion order), each with
+/// its index in the file. Stable: entries whose time does not parse keep their relative place.
+fn sort_entries(entries: Vec<Entry>, warnings: &mut Vec<String>) -> Vec<(usize, Entry)> {
+    let mut entries: Vec<(usize, Entry)> = entries.into_iter().enumerate().collect();
     entries.sort_by(
         |(_, a), (_, b)| match (timestamp(&a.started), timestamp(&b.started)) {
-            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+            (Some(x), Some(y)) => x.cmp(&y),
             _ => std::cmp::Ordering::Equal,
         },
     );
-    if entries.iter().map(|(i, _)| *i).ne(before.iter().copied()) {
+    if entries.iter().enumerate().any(|(n, (i, _))| n != *i) {
         warnings.push("entries were out of order; sorted by startedDateTime".into());
     }
+    entries
+}
 
-    // The target: the origin of the first Store Auth call (or of the first entry with --all).
-    let mut origin: Option<String> = None;
-    for (_, e) in &entries {
-        if let Ok(u) = split_url(&e.request.url)
-            && (all || is_store_auth(&e.request.method.to_ascii_uppercase(), &u.path))
-        {
-            origin = Some(format!("{}://{}", u.scheme, u.host));
-            break;
-        }
-    }
-    let Some(origin) = origin else {
-        return Err(HarError::NothingToImport {
-            path: shown.into(),
-            entries: total,
-        });
-    };
-    let cookies_recorded = entries.iter().any(|(_, e)| {
-        !sent_cookies(&e.request).is_empty()
-            || e.response
-                .as_ref()
-                .is_some_and(|r| !set_cookies(r).is_empty())
-    });
-    if !cookies_recorded {
-        warnings.push(
-            "the HAR has no cookies (Chromium leaves them out unless asked): the actor's jar keeps \
-             the session cookie from step to step, as the browser did"
-                .into(),
-        );
-    }
+/// The target: the origin of the first Store Auth call (or of the first entry with --all).
+fn find_origin(entries: &[(usize, Entry)], all: bool) -> Option<String> {
+    entries.iter().find_map(|(_, e)| {
+        let u = split_url(&e.request.url).ok()?;
+        (all || is_store_auth(&e.request.method.to_ascii_uppercase(), &u.path))
+            .then(|| format!("{}://{}", u.scheme, u.host))
+    })
+}
 
-    let mut vars = Vars::default();
-    let mut jar: BTreeMap<String, String> = BTreeMap::new();
-    let mut token: Option<String> = None;
-    // A value a response carried → (step index, JSONPath).
-    let mut server_values: HashMap<String, (usize, String)> = HashMap::new();
-    let mut kept: Vec<Kept> = Vec::new();
-    let mut registered_emails: Vec<String> = Vec::new();
-    let mut registered_passwords: Vec<String> = Vec::new();
-    let (mut preflights, mut no_response, mut other, mut foreign) = (0, 0, 0, 0);
+/// How many entries were dropped, by reason.
+#[derive(Default)]
+struct Dropped {
+    preflights: usize,
+    no_response: usize,
+    foreign: usize,
+    other: usize,
+}
 
-    for (index, e) in &entries {
+impl Dropped {
+    /// The entry's method, URL and status when it becomes a step; else counts why not.
+    fn keep(&mut self, e: &Entry, origin: &str, all: bool) -> Option<(String, Url, i64)> {
         let method = e.request.method.to_ascii_uppercase();
         let Ok(url) = split_url(&e.request.url) else {
-            other += 1;
-            continue;
+            self.other += 1;
+            return None;
         };
         if method == "OPTIONS" {
-            preflights += 1;
-            continue;
+            self.preflights += 1;
+            return None;
         }
         let status = e.response.as_ref().map(|r| r.status).unwrap_or(0);
         if status <= 0 {
-            no_response += 1;
-            continue;
+            self.no_response += 1;
+            return None;
         }
         if format!("{}://{}", url.scheme, url.host) != origin {
-            foreign += 1;
-            continue;
+            self.foreign += 1;
+            return None;
         }
-        let auth = is_store_auth(&method, &url.path);
-        if !auth && !all {
-            other += 1;
-            continue;
+        if !all && !is_store_auth(&method, &url.path) {
+            self.other += 1;
+            return None;
         }
+        Some((method, url, status))
+    }
 
+    fn warn(&self, warnings: &mut Vec<String>) {
+        for (n, what) in [
+            (self.preflights, "CORS preflight (OPTIONS) request(s)"),
+            (self.no_response, "request(s) that got no response"),
+            (self.foreign, "request(s) to other origins than the target"),
+            (
+                self.other,
+                "request(s) that are not Store Auth calls (pass --all to keep them)",
+            ),
+        ] {
+            if n > 0 {
+                warnings.push(format!("dropped {n} {what}"));
+            }
+        }
+    }
+}
+
+/// What the import carries from entry to entry: the variables, the browser's cookie jar and
+/// token, and every value a response carried.
+#[derive(Default)]
+struct Session {
+    vars: Vars,
+    jar: BTreeMap<String, String>,
+    token: Option<String>,
+    /// A value a response carried → (step index, JSONPath).
+    server_values: HashMap<String, (usize, String)>,
+    kept: Vec<Kept>,
+    registered_emails: Vec<String>,
+    registered_passwords: Vec<String>,
+    warnings: Vec<String>,
+    cookies_recorded: bool,
+}
+
+impl Session {
+    /// Maps one kept entry to a step, then learns what its response set.
+    fn entry(
+        &mut self,
+        e: &Entry,
+        method: &str,
+        url: &Url,
+        status: i64,
+    ) -> Result<(), ImportError> {
+        let (mut r, cookieless, no_bearer) = self.request(e, method);
+        self.add_body(&mut r, e, method, url);
+        let registered_before = self.registered_emails.clone();
+        let mut built = build_step(r, url, &mut self.vars)?;
+        for w in &built.warnings {
+            if !self.warnings.contains(w) {
+                self.warnings.push(w.clone());
+            }
+        }
+        // A registered e-mail becomes `unique_email()`: the recorded one must not name the step.
+        if let Some(Value::String(name)) = built.step.get_mut("name") {
+            for email in registered_before.iter().chain(&self.registered_emails) {
+                for form in [email.clone(), crate::percent::encode_component(email)] {
+                    if name.contains(&form) {
+                        *name = name.replace(&form, "<email>");
+                    }
+                }
+            }
+        }
+        self.kept.push(Kept {
+            built,
+            status,
+            cookieless,
+            no_bearer,
+            captures: Map::new(),
+        });
+        if let Some(resp) = &e.response {
+            self.learn(resp, method, url, status, cookieless);
+        }
+        Ok(())
+    }
+
+    /// The entry as a curl-like request (no body yet), whether it went without the browser's
+    /// cookies, and whether it went without the token the browser held.
+    fn request(&self, e: &Entry, method: &str) -> (CurlRequest, bool, bool) {
         let mut r = CurlRequest {
-            method: Some(method.clone()),
+            method: Some(method.to_string()),
             urls: vec![e.request.url.clone()],
             ..CurlRequest::default()
         };
@@ -457,7 +542,7 @@ pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarErro
         // credentials (`credentials: "omit"`, another context): its own actor, whose jar the
         // browser's session does not share. Only knowable when the HAR records cookies.
         let cookies = sent_cookies(&e.request);
-        let cookieless = cookies_recorded && cookies.is_empty() && !jar.is_empty();
+        let cookieless = self.cookies_recorded && cookies.is_empty() && !self.jar.is_empty();
         let mut sent_bearer = false;
         for h in &e.request.headers {
             let lower = h.name.to_ascii_lowercase();
@@ -467,7 +552,7 @@ pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarErro
             }
             if lower == "authorization" {
                 let t = h.value.strip_prefix("Bearer ").map(str::to_string);
-                if t.is_some() && t == token && !cookieless {
+                if t.is_some() && t == self.token && !cookieless {
                     sent_bearer = true;
                     continue;
                 }
@@ -477,201 +562,128 @@ pub fn import(shown: &str, bytes: &[u8], all: bool) -> Result<HarImport, HarErro
         // Cookies the jar holds are sent by the jar; others are replayed (as variables).
         let foreign_cookies: Vec<String> = cookies
             .iter()
-            .filter(|(n, v)| jar.get(n) != Some(v))
+            .filter(|(n, v)| self.jar.get(n) != Some(v))
             .map(|(n, v)| format!("{n}={v}"))
             .collect();
         if !foreign_cookies.is_empty() {
             r.cookies.push(foreign_cookies.join("; "));
         }
-        let no_bearer = token.is_some() && !sent_bearer && !cookieless;
-
-        // The body, from `text` (maybe base64) or form `params`.
-        if let Some(pd) = &e.request.post_data {
-            let text = body_text(pd.text.as_deref(), pd.encoding.as_deref()).or_else(|| {
-                (!pd.params.is_empty()).then(|| {
-                    pd.params
-                        .iter()
-                        .map(|p| {
-                            format!(
-                                "{}={}",
-                                crate::lang::template::urlencode(&p.name),
-                                crate::lang::template::urlencode(&p.value)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("&")
-                })
-            });
-            if let Some(t) = text {
-                if header(&e.request.headers, "content-type").is_none() && !pd.mime_type.is_empty()
-                {
-                    r.headers
-                        .push(("Content-Type".into(), pd.mime_type.clone()));
-                }
-                if method == "POST"
-                    && url.path == "/store/customers"
-                    && let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&t)
-                {
-                    if let Some(Value::String(s)) = m.get("email") {
-                        registered_emails.push(s.clone());
-                    }
-                    if let Some(Value::String(s)) = m.get("password") {
-                        registered_passwords.push(s.clone());
-                    }
-                }
-                r.data.push((t, false));
-            }
-        }
-
-        let what = format!("{method} {}", url.path);
-        let registered_before = registered_emails.clone();
-        let built = build_step(r, &url, &mut vars).map_err(|source| HarError::Entry {
-            path: shown.into(),
-            index: *index,
-            what,
-            source,
-        })?;
-        for w in &built.warnings {
-            if !warnings.contains(w) {
-                warnings.push(w.clone());
-            }
-        }
-        let step_index = kept.len();
-        let mut built = built;
-        // A registered e-mail becomes `unique_email()`: the recorded one must not name the step.
-        if let Some(Value::String(name)) = built.step.get_mut("name") {
-            for email in registered_before.iter().chain(&registered_emails) {
-                for form in [email.clone(), crate::lang::template::urlencode(email)] {
-                    if name.contains(&form) {
-                        *name = name.replace(&form, "<email>");
-                    }
-                }
-            }
-        }
-        kept.push(Kept {
-            built,
-            status,
-            cookieless,
-            no_bearer,
-            captures: Map::new(),
-        });
-
-        // What the server set, for the steps after this one.
-        if let Some(resp) = &e.response {
-            let cookies_set = if cookieless {
-                Vec::new()
-            } else {
-                set_cookies(resp)
-            };
-            for (n, v) in cookies_set {
-                if v.is_empty() {
-                    jar.remove(&n);
-                } else {
-                    jar.insert(n, v);
-                }
-            }
-            let body = resp
-                .content
-                .as_ref()
-                .and_then(|c| body_text(c.text.as_deref(), c.encoding.as_deref()));
-            if let Some(json) = body.and_then(|b| serde_json::from_str::<Value>(&b).ok()) {
-                if method == "POST"
-                    && url.path == "/store/auth/token"
-                    && (200..300).contains(&status)
-                    && let Some(t) = json.get("access_token").and_then(Value::as_str)
-                {
-                    token = Some(t.to_string());
-                }
-                let mut found = Vec::new();
-                json_strings(&json, "$", &mut found);
-                for (value, path) in found {
-                    server_values.entry(value).or_insert((step_index, path));
-                }
-            }
-        }
-    }
-    if kept.is_empty() {
-        return Err(HarError::NothingToImport {
-            path: shown.into(),
-            entries: total,
-        });
-    }
-    for (n, what) in [
-        (preflights, "CORS preflight (OPTIONS) request(s)"),
-        (no_response, "request(s) that got no response"),
-        (foreign, "request(s) to other origins than the target"),
-        (
-            other,
-            "request(s) that are not Store Auth calls (pass --all to keep them)",
-        ),
-    ] {
-        if n > 0 {
-            warnings.push(format!("dropped {n} {what}"));
-        }
+        let no_bearer = self.token.is_some() && !sent_bearer && !cookieless;
+        (r, cookieless, no_bearer)
     }
 
-    // Variables whose value a response set earlier become captures on that step.
-    let mut captured = Vec::new();
-    vars.defs.retain(|d| {
-        if d.kind == Kind::Plain {
-            return true;
-        }
-        match server_values.get(&d.original) {
-            Some((step, path)) => {
-                captured.push((*step, d.name.clone(), path.clone()));
-                false
-            }
-            None => true,
-        }
-    });
-    for (step, name, path) in &captured {
-        kept[*step]
-            .captures
-            .insert(name.clone(), Value::String(path.clone()));
-    }
-    // The curl importer's advice to replace a pasted token is moot once it is captured.
-    for k in &mut kept {
-        let bearer_captured = k
-            .built
-            .step
-            .get("bearer")
-            .and_then(Value::as_str)
-            .is_some_and(|b| {
-                captured
+    /// The body, from `text` (maybe base64) or form `params`; a registration's e-mail and
+    /// password are remembered.
+    fn add_body(&mut self, r: &mut CurlRequest, e: &Entry, method: &str, url: &Url) {
+        let Some(pd) = &e.request.post_data else {
+            return;
+        };
+        let text = body_text(pd.text.as_deref(), pd.encoding.as_deref()).or_else(|| {
+            (!pd.params.is_empty()).then(|| {
+                pd.params
                     .iter()
-                    .any(|(_, n, _)| b == format!("{{{{ {n} }}}}"))
-            });
-        if bearer_captured {
-            k.built.notes.retain(|n| !n.contains("bearer token"));
+                    .map(|p| {
+                        use crate::percent::encode_component as enc;
+                        format!("{}={}", enc(&p.name), enc(&p.value))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&")
+            })
+        });
+        let Some(t) = text else {
+            return;
+        };
+        if header(&e.request.headers, "content-type").is_none() && !pd.mime_type.is_empty() {
+            r.headers
+                .push(("Content-Type".into(), pd.mime_type.clone()));
+        }
+        if method == "POST"
+            && url.path == "/store/customers"
+            && let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&t)
+        {
+            if let Some(Value::String(s)) = m.get("email") {
+                self.registered_emails.push(s.clone());
+            }
+            if let Some(Value::String(s)) = m.get("password") {
+                self.registered_passwords.push(s.clone());
+            }
+        }
+        r.data.push((t, false));
+    }
+
+    /// What the server set, for the steps after the last one: cookies, the token, and every
+    /// string its JSON body carried.
+    fn learn(&mut self, resp: &Response, method: &str, url: &Url, status: i64, cookieless: bool) {
+        let step_index = self.kept.len() - 1;
+        if !cookieless {
+            for (n, v) in set_cookies(resp) {
+                if v.is_empty() {
+                    self.jar.remove(&n);
+                } else {
+                    self.jar.insert(n, v);
+                }
+            }
+        }
+        let body = resp
+            .content
+            .as_ref()
+            .and_then(|c| body_text(c.text.as_deref(), c.encoding.as_deref()));
+        let Some(json) = body.and_then(|b| serde_json::from_str::<Value>(&b).ok()) else {
+            return;
+        };
+        if method == "POST"
+            && url.path == "/store/auth/token"
+            && (200..300).contains(&status)
+            && let Some(t) = json.get("access_token").and_then(Value::as_str)
+        {
+            self.token = Some(t.to_string());
+        }
+        let mut found = Vec::new();
+        json_strings(&json, "$", &mut found);
+        for (value, path) in found {
+            self.server_values
+                .entry(value)
+                .or_insert((step_index, path));
         }
     }
 
-    let steps = kept.len();
-    let scenario = render(
-        &creator,
-        &origin,
-        &vars,
-        kept,
-        &registered_emails,
-        &registered_passwords,
-        &warnings,
-    );
-    Ok(HarImport {
-        scenario,
-        warnings,
-        steps,
-    })
+    /// Variables whose value a response set earlier become captures on that step.
+    fn captures(&mut self) {
+        let mut captured = Vec::new();
+        let server_values = &self.server_values;
+        self.vars.defs.retain(|d| {
+            if d.kind == Kind::Plain {
+                return true;
+            }
+            match server_values.get(&d.original) {
+                Some((step, path)) => {
+                    captured.push((*step, d.name.clone(), path.clone()));
+                    false
+                }
+                None => true,
+            }
+        });
+        for (step, name, path) in &captured {
+            self.kept[*step]
+                .captures
+                .insert(name.clone(), Value::String(path.clone()));
+        }
+        // The curl importer's advice to replace a pasted token is moot once it is captured.
+        for k in &mut self.kept {
+            let bearer_captured = k
+                .built
+                .step
+                .get("bearer")
+                .and_then(Value::as_str)
+                .is_some_and(|b| captured.iter().any(|(_, n, _)| b == tpl(n)));
+            if bearer_captured {
+                k.built.notes.retain(|n| !n.contains("bearer token"));
+            }
+        }
+    }
 }
 
-fn render(
-    creator: &Creator,
-    origin: &str,
-    vars: &Vars,
-    kept: Vec<Kept>,
-    registered_emails: &[String],
-    registered_passwords: &[String],
-    warnings: &[String],
-) -> String {
+fn render(creator: &Creator, origin: &str, s: &Session) -> String {
     let mut out = String::new();
     out.push_str(
         "# Generated by `medusa-conform import har`: review it; the expectations are the statuses \
@@ -681,7 +693,7 @@ fn render(
         "# recorded against {} (paths are relative to --target)\n",
         comment_text(origin)
     ));
-    for w in warnings {
+    for w in &s.warnings {
         out.push_str(&format!("# note: {}\n", comment_text(w)));
     }
     let by = if creator.name.is_empty() {
@@ -693,24 +705,34 @@ fn render(
     };
     out.push_str(&format!(
         "name: {}\n",
-        yaml_scalar(&format!("imported HAR ({by}): {} call(s)", kept.len()))
+        yaml_scalar(&format!("imported HAR ({by}): {} call(s)", s.kept.len()))
     ));
     out.push_str(&format!(
         "description: {}\n",
         yaml_scalar("TODO: the contract clause or bug report this reproduces")
     ));
-    // Values: fresh ones for an account the recording registered (so the scenario can run again),
-    // the environment for other secrets, placeholders for replayed cookies, originals for the rest.
-    let mut lines = Vec::new();
+    render_vars(s, &mut out);
+    out.push_str("steps:\n");
+    for k in &s.kept {
+        render_step(k, &mut out);
+    }
+    out
+}
+
+/// `requires:`, `vars:` and `secrets:`. Values: fresh ones for an account the recording
+/// registered (so the scenario can run again), the environment for other secrets, placeholders
+/// for replayed cookies, originals for the rest.
+fn render_vars(s: &Session, out: &mut String) {
+    let mut values = Vec::new();
     let mut requires = Vec::new();
     let mut secrets = Vec::new();
-    for d in &vars.defs {
+    for d in &s.vars.defs {
         let value = match d.kind {
-            Kind::Plain if registered_emails.contains(&d.original) => {
+            Kind::Plain if s.registered_emails.contains(&d.original) => {
                 "{{ unique_email() }}".to_string()
             }
-            Kind::Plain => crate::import::curl::template_literal(&d.original),
-            Kind::Env if registered_passwords.contains(&d.original) => {
+            Kind::Plain => template_literal(&d.original),
+            Kind::Env if s.registered_passwords.contains(&d.original) => {
                 "Pw-{{ random_string(16) }}".to_string()
             }
             Kind::Env => {
@@ -719,56 +741,34 @@ fn render(
             }
             Kind::ChangeMe | Kind::Derived => d.placeholder.clone(),
         };
-        if d.kind != Kind::Plain && !crate::lang::template::is_secret_name(&d.name) {
+        if d.kind != Kind::Plain {
             secrets.push(d.name.clone());
         }
-        lines.push(format!(
-            "  {}: {}\n",
-            yaml_scalar(&d.name),
-            yaml_scalar(&value)
-        ));
+        values.push((d.name.clone(), value));
     }
-    if !requires.is_empty() {
-        out.push_str("requires:\n  env:\n");
-        for e in &requires {
-            out.push_str(&format!("    - {}\n", yaml_scalar(e)));
-        }
+    scenario_vars(&requires, &values, &secrets, out);
+}
+
+fn render_step(k: &Kept, out: &mut String) {
+    let mut step = Map::new();
+    if k.cookieless {
+        // `as` first, where a reader looks for it.
+        step.insert("as".into(), Value::String("without_cookies".into()));
     }
-    if !lines.is_empty() {
-        out.push_str("vars:\n");
-        out.extend(lines);
+    step.extend(k.built.step.clone());
+    if k.no_bearer && !step.contains_key("bearer") {
+        step.insert("bearer".into(), Value::Bool(false));
     }
-    if !secrets.is_empty() {
-        out.push_str("secrets:\n");
-        for n in secrets {
-            out.push_str(&format!("  - {}\n", yaml_scalar(&n)));
-        }
+    let mut expect = Map::new();
+    expect.insert("status".into(), Value::from(k.status));
+    step.insert("expect".into(), Value::Object(expect));
+    if !k.captures.is_empty() {
+        step.insert("capture".into(), Value::Object(k.captures.clone()));
     }
-    out.push_str("steps:\n");
-    for k in kept {
-        let mut step = k.built.step;
-        if k.cookieless {
-            // `as` first, where a reader looks for it.
-            let mut with_actor = Map::new();
-            with_actor.insert("as".into(), Value::String("without_cookies".into()));
-            with_actor.extend(step);
-            step = with_actor;
-        }
-        if k.no_bearer && !step.contains_key("bearer") {
-            step.insert("bearer".into(), Value::Bool(false));
-        }
-        let mut expect = Map::new();
-        expect.insert("status".into(), Value::from(k.status));
-        step.insert("expect".into(), Value::Object(expect));
-        if !k.captures.is_empty() {
-            step.insert("capture".into(), Value::Object(k.captures));
-        }
-        emit_item(&Value::Object(step), 2, &mut out);
-        for n in &k.built.notes {
-            out.push_str(&format!("    # {}\n", comment_text(n)));
-        }
+    emit_item(&Value::Object(step), 2, out);
+    for n in &k.built.notes {
+        out.push_str(&format!("    # {}\n", comment_text(n)));
     }
-    out
 }
 
 #[cfg(test)]

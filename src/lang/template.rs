@@ -318,15 +318,9 @@ pub struct Scope<'a> {
     pub rng: StdRng,
 }
 
-/// Environment variables whose names suggest a secret are masked when used.
-pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "pass", "secret", "token", "cookie", "sid", "jwt", "auth", "key", "bearer",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-}
+// Environment variables, variables and JSON members whose names say they hold a secret are
+// masked: the one rule lives in `crate::report::secret`.
+use crate::report::secret::is_secret_name;
 
 fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<RuntimeValue, String> {
     match e {
@@ -366,7 +360,7 @@ fn eval_expr(e: &Expr, scope: &mut Scope) -> Result<RuntimeValue, String> {
                 "lower" => text.to_lowercase(),
                 "upper" => text.to_uppercase(),
                 "trim" => text.trim().to_string(),
-                "urlencode" => urlencode(&text),
+                "urlencode" => crate::percent::encode_component(&text),
                 "base64" => base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
                 _ => return Err(format!("unknown filter `{name}`")),
             };
@@ -430,14 +424,10 @@ fn call(name: &str, vals: &[RuntimeValue], scope: &mut Scope) -> Result<RuntimeV
             }
             Value::String(s)
         }
-        "now" => Value::String(rfc3339(std::time::SystemTime::now())),
+        "now" => Value::String(crate::clock::now_rfc3339()),
         "now_unix" => {
             let off = arg_u64(vals, 0, 0)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            Value::from(now + off)
+            Value::from(crate::clock::now_secs() + off)
         }
         "jwt_claims" => {
             let t = vals.first().ok_or("jwt_claims(token) needs a token")?;
@@ -451,45 +441,6 @@ fn call(name: &str, vals: &[RuntimeValue], scope: &mut Scope) -> Result<RuntimeV
     };
     let secret = vals.iter().any(|v| v.secret);
     Ok(RuntimeValue { value: v, secret })
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (`+` becomes `%2B`).
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// RFC 3339 UTC timestamp with milliseconds, like Medusa's.
-pub fn rfc3339(t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = if month <= 2 { y + 1 } else { y };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
 }
 
 /// A JSON value with templates inside its strings, compiled once.
@@ -689,10 +640,5 @@ mod tests {
         assert!(e.message.contains("unknown function"));
         assert_eq!(e.help.as_deref(), Some("did you mean `unique_email`?"));
         assert_eq!(e.offset, 3);
-    }
-
-    #[test]
-    fn rfc3339_epoch() {
-        assert_eq!(rfc3339(std::time::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
     }
 }

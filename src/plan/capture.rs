@@ -4,7 +4,7 @@
 
 use super::{Capture, CaptureFrom};
 use super::{Planner, suggest};
-use crate::lang::template::is_secret_name;
+use crate::report::secret::is_secret_name;
 use crate::scenario::source::Span;
 use crate::scenario::{SValue, SpannedMap};
 use serde_json::{Map, Value};

@@ -15,7 +15,8 @@ pub use model::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::lang::predicate::Pred;
-use crate::lang::template::{ParseError, JsonTemplate, is_secret_name};
+use crate::lang::template::{JsonTemplate, ParseError};
+use crate::report::secret::is_secret_name;
 use crate::scenario::load::Loaded;
 use crate::scenario::source::{Loc, SourceFile, Span};
 use crate::scenario::{SValue, ScenarioDoc, SpannedMap, StepDoc};

@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod redact;
 pub mod replay;
+pub mod secret;
 pub mod summary;
 
 /// The driver of a driver-mode run, as its hello named it: the JSON report, the JUnit properties

@@ -21,7 +21,7 @@ impl Redactor {
         if secret.len() < 4 {
             return;
         }
-        let mut forms = vec![secret.to_string(), crate::lang::template::urlencode(secret)];
+        let mut forms = vec![secret.to_string(), crate::percent::encode_component(secret)];
         let json = serde_json::to_string(secret).unwrap_or_default();
         forms.push(json.trim_matches('"').to_string());
         let mut s = self.secrets.write().unwrap_or_else(|e| e.into_inner());

@@ -27,10 +27,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, Error> {
         })?;
         let root = naming_root(p, meta.is_dir());
         if meta.is_dir() {
-            walk(p, &mut |f| out.push((f, root.clone()))).map_err(|e| Error::Io {
+            let files = crate::walk::files(p, &["yaml", "yml"]).map_err(|e| Error::Io {
                 path: p.display().to_string(),
                 source: e,
             })?;
+            out.extend(files.into_iter().map(|f| (f, root.clone())));
         } else {
             out.push((p.clone(), root));
         }
@@ -54,20 +55,6 @@ fn naming_root(p: &Path, is_dir: bool) -> PathBuf {
     } else {
         p.parent().map(Path::to_path_buf).unwrap_or_default()
     }
-}
-
-fn walk(dir: &Path, f: &mut dyn FnMut(PathBuf)) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.path());
-    for e in entries {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, f)?;
-        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            f(p);
-        }
-    }
-    Ok(())
 }
 
 /// `store-auth/exists/unknown.yaml` → `store_auth::exists::unknown`.

@@ -143,7 +143,7 @@ pub(crate) fn resolve<S>(routes: &[Route<S>], method: &Method, path: &str) -> Re
         // Express decodes a layer's params when its path matches, before it asks whether
         // the route takes this method: a bad escape fails even for `POST /store/auth/%zz`.
         let param = if route.path.starts_with("/:") {
-            match decode_uri_component(param) {
+            match crate::percent::decode_uri_component(param) {
                 Some(p) => Some(p),
                 None => return Resolution::BadParam,
             }
@@ -155,43 +155,6 @@ pub(crate) fn resolve<S>(routes: &[Route<S>], method: &Method, path: &str) -> Re
         }
     }
     Resolution::NotFound
-}
-
-/// JavaScript's `decodeURIComponent`: `None` where it throws (a bad escape, invalid UTF-8).
-fn decode_uri_component(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// finalhandler's resource name: `encodeurl` (keeps valid escapes, encodes the rest).
-fn encode_url(path: &str) -> String {
-    let b = path.as_bytes();
-    let mut out = String::with_capacity(path.len());
-    for (i, &c) in b.iter().enumerate() {
-        let valid_escape = c == b'%'
-            && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        let keep = valid_escape
-            || matches!(c, 0x21 | 0x23..=0x24 | 0x26..=0x3B | 0x3D | 0x3F..=0x5F | 0x61..=0x7A | 0x7C | 0x7E);
-        if keep {
-            out.push(c as char);
-        } else {
-            out.push_str(&format!("%{c:02X}"));
-        }
-    }
-    out
 }
 
 fn escape_html(s: &str) -> String {
@@ -206,7 +169,10 @@ fn escape_html(s: &str) -> String {
 pub(crate) fn not_found_page(method: &Method, path: &str) -> Response {
     html_error(
         StatusCode::NOT_FOUND,
-        &escape_html(&format!("Cannot {method} {}", encode_url(path))),
+        &escape_html(&format!(
+            "Cannot {method} {}",
+            crate::percent::encode_url(path)
+        )),
     )
 }
 
@@ -389,7 +355,7 @@ mod tests {
         assert_eq!(
             escape_html(&format!(
                 "Cannot GET {}",
-                encode_url("/store/auth/x/y'&<%zz%41")
+                crate::percent::encode_url("/store/auth/x/y'&<%zz%41")
             )),
             "Cannot GET /store/auth/x/y&#39;&amp;%3C%25zz%41"
         );

@@ -11,7 +11,7 @@ use medusa_conform::specs::Specs;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const SEED: u64 = 42;
@@ -131,10 +131,7 @@ pub fn assert_check_fails(r: &ScenarioReport, step: &str, check: &str, message_p
 }
 
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    medusa_conform::clock::now_secs()
 }
 
 /// What the fake server remembers (and, for the secrets tests, every credential it handed out).

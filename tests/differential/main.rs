@@ -23,12 +23,13 @@ mod generator;
 
 use compare::{ASPECTS, Entry, Received};
 use generator::{Body, EmailAs, Forge, Part, Sequence, Step};
+use medusa_conform::clock::{now_secs, since_epoch};
 use medusa_conform::server::v1::{Server, ServerConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 const DEFAULT_SEED: u64 = 13;
 const DEFAULT_COUNT: usize = 2000;
@@ -100,13 +101,6 @@ struct ServerState {
 struct Secrets {
     jwt: String,
     cookie: String,
-}
-
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn sign_cookie(sid: &str, secret: &str) -> String {
@@ -583,13 +577,7 @@ fn main() -> ExitCode {
             .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("HTTP client");
-        let run_id = format!(
-            "{:x}",
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_micros())
-                .unwrap_or(0)
-        );
+        let run_id = format!("{:x}", since_epoch().as_micros());
         let mut seqs = Vec::new();
         let mut total = 0;
         let mut i = 0;

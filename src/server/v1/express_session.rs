@@ -4,7 +4,8 @@
 //! and only over https under `production`). The cookie's value is express-session's signature,
 //! hand-written because `cookie`'s signed jar uses another format (crates.md §6).
 
-use super::{Inner, SESSION_TTL, Shared, now_secs, random_text};
+use super::{Inner, SESSION_TTL, Shared, random_text};
+use crate::clock::now_secs;
 use aws_lc_rs::hmac;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -19,43 +20,17 @@ use std::time::SystemTime;
 pub(crate) fn sign_sid(sid: &str, secret: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     let sig = STANDARD_NO_PAD.encode(hmac::sign(&key, sid.as_bytes()).as_ref());
-    crate::lang::template::urlencode(&format!("s:{sid}.{sig}"))
-        .replace("%2E", ".")
-        .replace("%2D", "-")
-        .replace("%5F", "_")
+    crate::percent::encode_component(&format!("s:{sid}.{sig}"))
 }
 
 pub(crate) fn unsign_cookie(raw: &str, secret: &str) -> Option<String> {
-    let decoded = percent_decode(raw);
+    let decoded = crate::percent::decode(raw);
     let rest = decoded.strip_prefix("s:")?;
     let (sid, sig) = rest.rsplit_once('.')?;
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     let want = STANDARD_NO_PAD.encode(hmac::sign(&key, sid.as_bytes()).as_ref());
     aws_lc_rs::constant_time::verify_slices_are_equal(want.as_bytes(), sig.as_bytes()).ok()?;
     Some(sid.to_string())
-}
-
-/// Decodes `%XX` escapes (invalid ones are kept as they are).
-pub(crate) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        // Work on bytes: slicing the str could split a multi-byte character after a `%`.
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -144,6 +119,6 @@ mod tests {
         assert_eq!(unsign_cookie(&v, "supersecret").as_deref(), Some("abc"));
         assert_eq!(unsign_cookie(&v, "other"), None);
         assert_eq!(unsign_cookie("garbage", "supersecret"), None);
-        assert_eq!(percent_decode("a%40b%2Bc%zz%é%4"), "a@b+c%zz%é%4");
+        assert_eq!(crate::percent::decode("a%40b%2Bc%zz%é%4"), "a@b+c%zz%é%4");
     }
 }

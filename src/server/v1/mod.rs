@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub mod cors;
 mod express_session;
@@ -31,7 +31,7 @@ mod store;
 mod validate;
 pub mod variation;
 
-pub(crate) use express_session::{cookie_value, percent_decode, sign_sid, unsign_cookie};
+pub(crate) use express_session::{cookie_value, sign_sid, unsign_cookie};
 pub(crate) use respond::{html_error, json_response};
 pub(crate) use validate::{BODY_LIMIT, is_json, parse_body};
 
@@ -80,21 +80,10 @@ pub(crate) fn random_text(n: usize) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub(crate) fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 pub(crate) fn ulid_like() -> String {
     const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     // A ULID: 48-bit millisecond time then 80 random bits, so the first character is 0-7.
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
-        & ((1 << 48) - 1);
+    let ms = crate::clock::now_millis() & ((1 << 48) - 1);
     let random: u128 = rand::rng().random::<u128>() & ((1 << 80) - 1);
     let v = (ms << 80) | random;
     (0..26)

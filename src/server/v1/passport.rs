@@ -2,8 +2,9 @@
 //! `store-bearer` (an HS256 store JWT, `domain: store`), as Medusa 1.20 configures them.
 //! With `revoke_tokens_on_logout` (not Medusa's behaviour) a logout also revokes bearers.
 
+use super::Inner;
 use super::express_session::Sess;
-use super::{Inner, now_secs};
+use crate::clock::now_secs;
 use crate::engine::jwt;
 use axum::http::{HeaderMap, header};
 use serde_json::Value;

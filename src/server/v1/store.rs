@@ -5,7 +5,6 @@
 use super::{Inner, hash_password, ulid_like};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
-use std::time::SystemTime;
 
 #[derive(Clone)]
 pub(super) struct Customer {
@@ -56,7 +55,7 @@ impl Store {
             phone: field("phone"),
             has_account,
             hash,
-            created_at: crate::lang::template::rfc3339(SystemTime::now()),
+            created_at: crate::clock::now_rfc3339(),
         };
         self.customers.push(c.clone());
         Ok(c)

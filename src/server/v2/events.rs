@@ -41,7 +41,7 @@ impl Events {
         let Some(path) = &self.file else { return };
         let line = json!({
             "name": "auth.password_reset",
-            "received_at": crate::lang::template::rfc3339(std::time::SystemTime::now()),
+            "received_at": crate::clock::now_rfc3339(),
             "data": {"entity_id": entity_id, "actor_type": actor_type, "token": token, "metadata": {}},
         });
         let mut opts = std::fs::OpenOptions::new();

@@ -151,7 +151,7 @@ async fn register(
         Err(r) => return *r,
     };
     let mut store = st.store.write().unwrap();
-    let now = crate::server::v1::now_secs();
+    let now = crate::clock::now_secs();
     let claims = match store.identity_by_email(&email) {
         Some(i) if i.app_metadata.is_empty() && i.password_is(&password) => {
             tokens::auth_claims(i, &actor, &provider, now)
@@ -178,7 +178,7 @@ async fn login(
     let store = st.store.read().unwrap();
     match store.identity_by_email(&email) {
         Some(i) if i.password_is(&password) => {
-            let claims = tokens::auth_claims(i, &actor, &provider, crate::server::v1::now_secs());
+            let claims = tokens::auth_claims(i, &actor, &provider, crate::clock::now_secs());
             token_response(tokens::sign(&claims, &st.jwt_secret))
         }
         _ => errors::unauthorized("Invalid email or password"),
@@ -273,7 +273,7 @@ async fn refresh(
             &format!("AuthIdentity with id: {id} was not found"),
         );
     };
-    let claims = tokens::auth_claims(identity, actor, provider, crate::server::v1::now_secs());
+    let claims = tokens::auth_claims(identity, actor, provider, crate::clock::now_secs());
     token_response(tokens::sign(&claims, &st.jwt_secret))
 }
 
@@ -311,7 +311,7 @@ async fn reset_password(
                     &provider,
                     &actor,
                     &jti,
-                    crate::server::v1::now_secs(),
+                    crate::clock::now_secs(),
                 );
                 tokens::sign(&claims, &st.jwt_secret)
             })

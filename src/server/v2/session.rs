@@ -23,7 +23,7 @@ pub(crate) fn load(st: &Inner, headers: &HeaderMap) -> SessionIn {
     else {
         return SessionIn::default();
     };
-    let now = crate::server::v1::now_secs();
+    let now = crate::clock::now_secs();
     let mut s = st.sessions.lock().unwrap();
     if !s.live(&sid, now) {
         return SessionIn::default();
@@ -44,7 +44,7 @@ pub(crate) fn save(st: &Inner, context: &Map<String, Value>) -> HeaderValue {
     st.sessions.lock().unwrap().save(
         &sid,
         Some(Value::Object(context.clone()).to_string()),
-        crate::server::v1::now_secs(),
+        crate::clock::now_secs(),
     );
     let expires = httpdate::fmt_http_date(SystemTime::now() + super::SESSION_TTL);
     let c = format!(

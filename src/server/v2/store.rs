@@ -85,7 +85,7 @@ pub(crate) fn new_id(prefix: &str) -> String {
 }
 
 pub(crate) fn now_iso() -> String {
-    crate::lang::template::rfc3339(std::time::SystemTime::now())
+    crate::clock::now_rfc3339()
 }
 
 impl Store {

@@ -64,9 +64,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
 
 /// Verified claims of a JWT (signature with the server's secret, `exp` if present).
 pub(crate) fn verify(token: &str, secret: &str) -> Option<Map<String, Value>> {
-    match crate::engine::jwt::verify(token, secret.as_bytes(), crate::server::v1::now_secs())
-        .ok()?
-    {
+    match crate::engine::jwt::verify(token, secret.as_bytes(), crate::clock::now_secs()).ok()? {
         Value::Object(o) => Some(o),
         _ => None,
     }
