@@ -67,6 +67,8 @@ const FUNCTIONS: &[&str] = &[
     "now",
     "now_unix",
     "jwt_claims",
+    "jwt_claim",
+    "add",
 ];
 const FILTERS: &[&str] = &["lower", "upper", "urlencode", "base64", "trim"];
 
@@ -437,6 +439,19 @@ fn call(name: &str, vals: &[RuntimeValue], scope: &mut Scope) -> Result<RuntimeV
                 secret: t.secret,
             });
         }
+        "jwt_claim" => {
+            // One claim, e.g. `add(jwt_claim(token, 'iat'), 8)`: a time relative to when the
+            // server issued the token, not to when the scenario started.
+            let t = vals.first().ok_or("jwt_claim(token, name) needs a token")?;
+            let name = vals.get(1).ok_or("jwt_claim(token, name) needs a claim name")?;
+            let parts = crate::engine::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claim: {e}"))?;
+            let claim = parts.claims.get(name.as_text().as_str()).cloned();
+            return Ok(RuntimeValue {
+                value: claim.ok_or_else(|| format!("jwt_claim: the token has no claim `{}`", name.as_text()))?,
+                secret: t.secret,
+            });
+        }
+        "add" => Value::from(arg_u64(vals, 0, 0)? + arg_u64(vals, 1, 0)?),
         other => return Err(format!("unknown function `{other}`")),
     };
     let secret = vals.iter().any(|v| v.secret);
@@ -599,6 +614,29 @@ mod tests {
                 .value,
             Value::from("x3")
         );
+    }
+
+    #[test]
+    fn a_time_relative_to_a_tokens_issue() {
+        let env = HashMap::new();
+        let mut s = scope(&env);
+        let token =
+            crate::engine::jwt::sign_hs256(&serde_json::json!({"iat": 1_700_000_000}), b"k");
+        s.vars.insert(
+            "t".into(),
+            RuntimeValue {
+                value: Value::from(token),
+                secret: true,
+            },
+        );
+        let v = Template::parse("{{ add(jwt_claim(t, 'iat'), 8) }}")
+            .unwrap()
+            .eval(&mut s)
+            .unwrap();
+        assert_eq!(v.value, Value::from(1_700_000_008));
+        assert!(v.secret, "derived from a secret token");
+        let missing = Template::parse("{{ jwt_claim(t, 'exp') }}").unwrap().eval(&mut s);
+        assert!(missing.unwrap_err().contains("no claim `exp`"));
     }
 
     #[test]

@@ -71,7 +71,7 @@ macro_rules! templates_help {
         "Strings may contain `{{ expr }}` templates: variables, captures, `env.NAME`, the \
          built-ins `target_url`, `target_https` and `publishable_key`, functions \
          `unique_email()`, `uuid()`, `random_string(n)`, `now()`, `now_unix(offset)`, \
-         `jwt_claims(token)` and filters `lower`, `upper`, `urlencode`, `base64`, `trim`."
+         `jwt_claims(token)`, `jwt_claim(token, name)`, `add(a, b)` and filters `lower`, `upper`, `urlencode`, `base64`, `trim`."
     };
 }
 pub(crate) use templates_help;
