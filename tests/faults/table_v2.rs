@@ -15,6 +15,7 @@ const fn fault(name: &'static str) -> Fault {
         request: None,
         also: None,
         response: None,
+        catches: &[],
     }
 }
 
@@ -247,7 +248,7 @@ fn customer_leaks_field(_: &Req, r: &mut Resp, _: &Ctx) {
 }
 
 fn fields_ignored(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    q.drop_query = true;
+    q.path_q = q.raw_path.clone();
     None
 }
 
