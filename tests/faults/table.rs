@@ -710,13 +710,13 @@ fn login_case_sensitive(q: &mut Req, _: &Ctx) -> Option<Resp> {
 
 // ---- the coverage map's classes: where a credential travels ---------------------------------
 
-fn header(q: &mut Req, name: &'static str, value: &str) {
+pub fn header(q: &mut Req, name: &'static str, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         q.headers.insert(name, v);
     }
 }
 
-fn query_param(q: &Req, name: &str) -> Option<String> {
+pub fn query_param(q: &Req, name: &str) -> Option<String> {
     let query = q.path_q.split_once('?')?.1;
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
@@ -724,7 +724,7 @@ fn query_param(q: &Req, name: &str) -> Option<String> {
 }
 
 /// `connect.sid=<value>` from the request's cookies.
-fn session_cookie(h: &HeaderMap) -> Option<String> {
+pub fn session_cookie(h: &HeaderMap) -> Option<String> {
     h.get_all("cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -735,7 +735,7 @@ fn session_cookie(h: &HeaderMap) -> Option<String> {
 }
 
 /// The session the client holds after this exchange: the one set, else the one sent.
-fn session_after(q: &Req, r: &Resp) -> Option<String> {
+pub fn session_after(q: &Req, r: &Resp) -> Option<String> {
     r.headers
         .get_all("set-cookie")
         .iter()
