@@ -6,8 +6,7 @@
 
 use crate::proxy::{Ctx, Fault, Level, Req, Resp};
 use crate::table::{
-    bearer_token, header, now, query_param, resign_bearer, session_after, session_cookie,
-    verifies,
+    bearer_token, header, now, query_param, resign_bearer, session_after, session_cookie, verifies,
 };
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -154,7 +153,7 @@ pub const FAULTS: &[Fault] = &[
         request: Some(logout_ends_customer_sessions),
         response: Some(remember_session_actor),
         catches: &["medusa_v2::session::other_device_survives_logout"],
-        ..fault("v2-logout-ends-customer-sessions")
+        ..fault("v2-logout-ends-all-sessions")
     },
 ];
 
