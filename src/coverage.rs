@@ -698,6 +698,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(m.pack, "store-auth");
+        let v2 = Map::builtin_for("medusa_v2::me::bearer").unwrap().unwrap();
+        assert_eq!(v2.pack, "medusa-v2");
         assert!(Map::builtin_for("bugs::x").is_none());
     }
 }

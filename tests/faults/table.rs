@@ -1,6 +1,7 @@
-//! The faults: one row each, `{name, level, needs_secret, request hook, also, response hook}`.
-//! The table is the list: the matrix iterates it, so a fault cannot exist without being
-//! injected. Each hook is a small function below its row's name.
+//! The faults: one row each, `{name, level, needs_secret, request hook, also, response hook,
+//! catches}`. The table is the list: the matrix iterates it, so a fault cannot exist without
+//! being injected. Each hook is a small function below its row's name; `catches` names the
+//! scenarios that must fail under the fault (those claiming the coverage cell it breaks).
 //!
 //! Levels follow docs/ (contract vs exact): `Contract` when a client or storefront would
 //! break, or a security promise of the API is broken (statuses, JSON fields clients read, the
