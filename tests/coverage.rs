@@ -58,7 +58,11 @@ fn medusa_v2_map_has_no_unexplained_cell() {
 #[test]
 fn every_built_in_map_is_enforced() {
     let packs: Vec<&str> = medusa_conform::coverage::MAPS.iter().map(|m| m.0).collect();
-    assert_eq!(packs, ["store-auth", "medusa-v2"], "add a test for the new map");
+    assert_eq!(
+        packs,
+        ["store-auth", "medusa-v2"],
+        "add a test for the new map"
+    );
     let o = cli(
         &["coverage", "scenarios/store-auth", "scenarios/medusa-v2"],
         Path::new(env!("CARGO_MANIFEST_DIR")),
