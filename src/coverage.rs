@@ -50,11 +50,18 @@ pub const CLASSES: &[(&str, &str, &str)] = &[
 ];
 
 /// The maps built into the binary, by pack (the directory under `scenarios/`).
-pub static MAPS: &[(&str, &str, &str)] = &[(
-    "store-auth",
-    "docs/coverage/store-auth.yaml",
-    include_str!("../docs/coverage/store-auth.yaml"),
-)];
+pub static MAPS: &[(&str, &str, &str)] = &[
+    (
+        "store-auth",
+        "docs/coverage/store-auth.yaml",
+        include_str!("../docs/coverage/store-auth.yaml"),
+    ),
+    (
+        "medusa-v2",
+        "docs/coverage/medusa-v2-auth.yaml",
+        include_str!("../docs/coverage/medusa-v2-auth.yaml"),
+    ),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -706,6 +713,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(m.pack, "store-auth");
+        let v2 = Map::builtin_for("medusa_v2::me::bearer").unwrap().unwrap();
+        assert_eq!(v2.pack, "medusa-v2");
         assert!(Map::builtin_for("bugs::x").is_none());
     }
 }

@@ -1,5 +1,6 @@
-//! The coverage map stays whole: `medusa-conform coverage scenarios/store-auth` must show no cell
-//! that is neither covered by a scenario nor explained in docs/coverage/store-auth.yaml. Also the
+//! The coverage maps stay whole: `medusa-conform coverage scenarios/<pack>` must show, for each
+//! pack with a map (store-auth, medusa-v2), no cell that is neither covered by a scenario nor
+//! explained in docs/coverage/<map>.yaml, and no scenario of the pack without `covers:`. Also the
 //! command's behaviour on a tiny map (exit 1 and the list of empty cells, exit 2 with file:line:col
 //! and a hint for an unknown clause or class), and the planner's check of `covers:`.
 
@@ -26,16 +27,48 @@ fn cli(args: &[&str], dir: &Path) -> Out {
     }
 }
 
-#[test]
-fn store_auth_map_has_no_unexplained_cell() {
+fn map_is_whole(pack: &str, map: &str) {
     let o = cli(
-        &["coverage", "scenarios/store-auth"],
+        &["coverage", &format!("scenarios/{pack}")],
         Path::new(env!("CARGO_MANIFEST_DIR")),
     );
     println!("{}", o.stdout);
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .starts_with(&format!("coverage of {pack} (docs/coverage/{map}.yaml)")),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.contains(" 0 EMPTY"), "{}", o.stdout);
     assert!(!o.stdout.contains("declare no `covers:`"), "{}", o.stdout);
+}
+
+#[test]
+fn store_auth_map_has_no_unexplained_cell() {
+    map_is_whole("store-auth", "store-auth");
+}
+
+#[test]
+fn medusa_v2_map_has_no_unexplained_cell() {
+    map_is_whole("medusa-v2", "medusa-v2-auth");
+}
+
+/// Every pack with a built-in map is checked above, and both maps print from one call.
+#[test]
+fn every_built_in_map_is_enforced() {
+    let packs: Vec<&str> = medusa_conform::coverage::MAPS.iter().map(|m| m.0).collect();
+    assert_eq!(
+        packs,
+        ["store-auth", "medusa-v2"],
+        "add a test for the new map"
+    );
+    let o = cli(
+        &["coverage", "scenarios/store-auth", "scenarios/medusa-v2"],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(o.stdout.matches("coverage of ").count(), 2, "{}", o.stdout);
 }
 
 const TINY_MAP: &str = "pack: tiny

@@ -8,9 +8,12 @@
 //! - every fault is caught by an expectation that failed: a transport error, a timeout or the
 //!   proxy's own 502 never counts, and any proxy error fails the matrix;
 //! - every scenario that runs is failed by at least one fault;
+//! - every fault fails the scenarios it `catches` (those claiming the coverage cell it breaks);
 //! - faults skipped for a missing secret are counted, and fail the matrix when `CI` is set.
 //!
 //! Contract faults run the default suite; exact faults run it with `strict` (`--strict`).
+//! `FAULT_MATRIX_ONLY=name,name` runs only those faults (for developing one): such a partial
+//! run checks them as usual but cannot show that every scenario fails under some fault.
 //! One libtest-mimic trial per check, so `cargo nextest run` runs it like any test.
 
 mod proxy;
@@ -46,6 +49,9 @@ fn main() {
             "judge::skipped_faults_are_counted_and_fail_under_ci",
             || judge_case(JudgeCase::SkippedUnderCi),
         ),
+        Trial::test("judge::a_fault_must_fail_the_scenarios_it_catches", || {
+            judge_case(JudgeCase::MissedCatch)
+        }),
         Trial::test("judge::a_clean_matrix_passes", || {
             judge_case(JudgeCase::Clean)
         }),
@@ -58,6 +64,8 @@ fn main() {
 struct FaultRun {
     name: &'static str,
     level: Level,
+    /// Scenarios this fault must fail (the table's `catches`).
+    catches: &'static [&'static str],
     reports: Vec<ScenarioReport>,
     proxy_errors: Vec<String>,
 }
@@ -71,6 +79,8 @@ struct Matrix {
     /// Faults not run for want of `MEDUSA_JWT_SECRET`.
     skipped: Vec<&'static str>,
     ci: bool,
+    /// Only some faults ran (`FAULT_MATRIX_ONLY`).
+    partial: bool,
 }
 
 /// A scenario caught a fault only if one of its expectations failed (a check failure), not
@@ -137,6 +147,19 @@ fn judge(m: &Matrix) -> (Vec<String>, Vec<String>) {
                 v.push(run.name);
             }
         }
+        for n in run.catches {
+            if !m.planned.iter().any(|p| p == n) {
+                problems.push(format!(
+                    "fault {} catches {n}, which is not a planned scenario",
+                    run.name
+                ));
+            } else if !by_check.contains(n) {
+                problems.push(format!(
+                    "fault {} did not fail {n}, which claims the coverage cell it breaks",
+                    run.name
+                ));
+            }
+        }
         let level = format!("{:?}", run.level).to_lowercase();
         if by_check.is_empty() {
             problems.push(if by_transport > 0 {
@@ -168,7 +191,7 @@ fn judge(m: &Matrix) -> (Vec<String>, Vec<String>) {
         }
     }
     for (name, faults) in &caught_by {
-        if faults.is_empty() {
+        if faults.is_empty() && !m.partial {
             problems.push(format!(
                 "scenario {name} failed under no injected fault: it cannot fail"
             ));
@@ -186,9 +209,14 @@ fn judge(m: &Matrix) -> (Vec<String>, Vec<String>) {
         ));
     }
     lines.push(format!(
-        "\nfault matrix: {caught} caught, {} not caught, {} skipped for a missing secret",
+        "\nfault matrix: {caught} caught, {} not caught, {} skipped for a missing secret{}",
         m.runs.len() - caught,
-        m.skipped.len()
+        m.skipped.len(),
+        if m.partial {
+            " (FAULT_MATRIX_ONLY: a partial run, scenarios not judged)"
+        } else {
+            ""
+        }
     ));
     (problems, lines)
 }
@@ -289,11 +317,19 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
         medusa_conform::engine::http::client(&Default::default()).map_err(|e| e.to_string())?;
     let env = Arc::new(env);
     // Every pass registers fresh customers: a new seed per pass keeps emails unique.
-    let base_seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let base_seed = medusa_conform::clock::now_secs() as u64;
     let (api, concurrency) = (suite.api, suite.concurrency);
+    let only: Option<Vec<&str>> = env
+        .get("FAULT_MATRIX_ONLY")
+        .filter(|o| !o.is_empty())
+        .map(|o| o.split(',').map(str::trim).collect());
+    if let Some(o) = &only
+        && let Some(bad) = o
+            .iter()
+            .find(|n| !suite.faults.iter().any(|f| f.name == **n))
+    {
+        return Err(format!("FAULT_MATRIX_ONLY names no fault `{bad}`").into());
+    }
     let run = |n: u64, fault: Option<&'static proxy::Fault>| {
         let planned = match fault.map(|f| f.level) {
             Some(Level::Contract) => default_suite.clone(),
@@ -331,8 +367,12 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
         runs: vec![],
         skipped: vec![],
         ci,
+        partial: only.is_some(),
     };
     for (i, fault) in suite.faults.iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !o.contains(&fault.name)) {
+            continue;
+        }
         if fault.needs_secret && secret.is_none() {
             m.skipped.push(fault.name);
             continue;
@@ -341,6 +381,7 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
         m.runs.push(FaultRun {
             name: fault.name,
             level: fault.level,
+            catches: fault.catches,
             reports,
             proxy_errors,
         });
@@ -363,7 +404,7 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
 
 fn table_is_sound() -> Result<(), Failed> {
     let mut seen = std::collections::HashSet::new();
-    for f in FAULTS {
+    for f in FAULTS.iter().chain(table_v2::FAULTS) {
         if !seen.insert(f.name) {
             return Err(format!("two faults are named {}", f.name).into());
         }
@@ -384,6 +425,7 @@ enum JudgeCase {
     ProxyError,
     MissingReport,
     SkippedUnderCi,
+    MissedCatch,
     Clean,
 }
 
@@ -447,18 +489,21 @@ fn judge_case(case: JudgeCase) -> Result<(), Failed> {
             FaultRun {
                 name: "one",
                 level: Level::Contract,
+                catches: &["a"],
                 reports: vec![by_check("a"), passed("b")],
                 proxy_errors: vec![],
             },
             FaultRun {
                 name: "two",
                 level: Level::Contract,
+                catches: &[],
                 reports: vec![passed("a"), by_check("b")],
                 proxy_errors: vec![],
             },
         ],
         skipped: vec![],
         ci: false,
+        partial: false,
     };
     let expect: &str = match case {
         JudgeCase::Clean => "",
@@ -473,6 +518,10 @@ fn judge_case(case: JudgeCase) -> Result<(), Failed> {
         JudgeCase::MissingReport => {
             m.runs[0].reports.pop();
             "under fault one, b did not report"
+        }
+        JudgeCase::MissedCatch => {
+            m.runs[1].catches = &["a"];
+            "fault two did not fail a, which claims the coverage cell it breaks"
         }
         JudgeCase::SkippedUnderCi => {
             m.skipped = vec!["three"];

@@ -1,7 +1,9 @@
 //! The fault-injecting proxy: forwards every request to the upstream server and lets one
 //! fault from the table (`table.rs`) rewrite the request, answer instead of the upstream,
-//! make one more upstream call, or rewrite the response. Test tooling, so it lives with the
-//! tests, not in the shipped library.
+//! make one more upstream call, or rewrite the response. Stateful faults (a session that dies
+//! after five uses, "last login wins") keep what they remember in the pass's [`Memory`], which
+//! every hook reaches through [`Ctx`]. Test tooling, so it lives with the tests, not in the
+//! shipped library.
 //!
 //! Anything that goes wrong in the proxy itself (the upstream unreachable, a body it cannot
 //! read) is answered 502 **and recorded** in [`FaultProxy::errors`]: the matrix fails on any,
@@ -12,7 +14,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a client or storefront would notice (`Contract`, checked by the default run) versus
 /// 1.20.11 wire fidelity no client relies on (`Exact`, checked under `--strict`).
@@ -29,8 +32,8 @@ pub struct Req {
     pub path: String,
     /// The path as sent (case kept).
     pub raw_path: String,
-    /// Forward the path without its query string.
-    pub drop_query: bool,
+    /// The path and query forwarded upstream (as sent, unless a hook rewrites it).
+    pub path_q: String,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -101,12 +104,29 @@ impl Resp {
     }
 }
 
-/// What hooks may use besides the exchange: the server's JWT secret, to re-sign tokens.
+/// What a stateful fault remembers during one pass (which session logged in last, how often a
+/// token was used). Every proxy starts with an empty one, so passes never leak into each other.
+#[derive(Default)]
+pub struct Memory {
+    /// Remembered values by key (each fault namespaces its own, e.g. `last-login`).
+    pub values: HashMap<String, String>,
+    /// Counters by key.
+    pub counts: HashMap<String, u32>,
+}
+
+/// What hooks may use besides the exchange: the server's JWT secret, to re-sign tokens, and the
+/// pass's memory.
 pub struct Ctx {
     pub secret: Option<String>,
+    memory: Mutex<Memory>,
 }
 
 impl Ctx {
+    /// The pass's memory (hooks are synchronous and short: the lock is never held across a call).
+    pub fn memory(&self) -> MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Decodes `token`, edits its claims and signs it again with the server's secret.
     pub fn resign(
         &self,
@@ -128,10 +148,12 @@ impl Ctx {
 }
 
 /// One more upstream call a fault makes after the real one (e.g. a token route that also logs
-/// in), with the client's headers.
+/// in), with the client's headers unless `headers` replaces them.
 pub struct Also {
     pub method: Method,
     pub path: &'static str,
+    /// Send these headers instead of the client's (e.g. another session's cookie).
+    pub headers: Option<HeaderMap>,
     /// Send the client's body along.
     pub with_body: bool,
     /// Replace the response's Set-Cookie with this call's.
@@ -141,7 +163,7 @@ pub struct Also {
 /// Rewrites the request, or answers instead of the upstream.
 pub type RequestHook = fn(&mut Req, &Ctx) -> Option<Resp>;
 /// Asks for one more upstream call, given the request and the upstream's answer.
-pub type AlsoHook = fn(&Req, &Resp) -> Option<Also>;
+pub type AlsoHook = fn(&Req, &Resp, &Ctx) -> Option<Also>;
 /// Rewrites the response.
 pub type ResponseHook = fn(&Req, &mut Resp, &Ctx);
 
@@ -154,6 +176,9 @@ pub struct Fault {
     pub request: Option<RequestHook>,
     pub also: Option<AlsoHook>,
     pub response: Option<ResponseHook>,
+    /// Scenarios (test names) this fault must fail: those that claim the coverage cell it
+    /// breaks, so passing the matrix shows each such claim can fail.
+    pub catches: &'static [&'static str],
 }
 
 struct Proxy {
@@ -191,7 +216,10 @@ impl FaultProxy {
         let st = Arc::new(Proxy {
             upstream,
             fault,
-            ctx: Ctx { secret },
+            ctx: Ctx {
+                secret,
+                memory: Mutex::default(),
+            },
             client,
             errors: errors.clone(),
         });
@@ -265,16 +293,15 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
         Ok(b) => b,
         Err(e) => return p.failed(format!("reading the request body: {e}")),
     };
-    let path_q = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
     let mut req = Req {
         method: parts.method.clone(),
         path: parts.uri.path().to_ascii_lowercase(),
         raw_path: parts.uri.path().to_string(),
-        drop_query: false,
+        path_q: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into()),
         headers: parts.headers.clone(),
         body,
     };
@@ -285,25 +312,25 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
     {
         return into_response(answer);
     }
-    let path_q = if req.drop_query {
-        parts.uri.path().to_string()
-    } else {
-        path_q
-    };
     let mut resp = match p
-        .send(&req.method, &path_q, &req.headers, req.body.clone())
+        .send(&req.method, &req.path_q, &req.headers, req.body.clone())
         .await
     {
         Ok(r) => r,
         Err(e) => return p.failed(format!("upstream failed: {e}")),
     };
-    if let Some(also) = p.fault.and_then(|f| f.also).and_then(|h| h(&req, &resp)) {
+    if let Some(also) = p
+        .fault
+        .and_then(|f| f.also)
+        .and_then(|h| h(&req, &resp, &p.ctx))
+    {
         let body = if also.with_body {
             req.body.clone()
         } else {
             Bytes::new()
         };
-        match p.send(&also.method, also.path, &req.headers, body).await {
+        let headers = also.headers.as_ref().unwrap_or(&req.headers);
+        match p.send(&also.method, also.path, headers, body).await {
             Ok(extra) if also.take_cookies => {
                 resp.headers.remove("set-cookie");
                 for v in extra.headers.get_all("set-cookie") {

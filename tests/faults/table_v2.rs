@@ -1,9 +1,13 @@
 //! The v2 faults, injected in front of a real Medusa 2.21 (`MEDUSA_V2_URL`): one row each, as
 //! in `table.rs`, whose helpers (token re-signing) they share. Every row breaks a clause of
 //! `medusa-v2-observed.md` §4 that a storefront or the js-sdk relies on, so all are `Contract`.
+//! The last rows break the coverage map's classes (docs/coverage/medusa-v2-auth.yaml); their
+//! `catches` name the scenarios claiming the cell each breaks.
 
 use crate::proxy::{Ctx, Fault, Level, Req, Resp};
-use crate::table::{bearer_token, now, resign_bearer, verifies};
+use crate::table::{
+    bearer_token, header, now, query_param, resign_bearer, session_after, session_cookie, verifies,
+};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -15,6 +19,7 @@ const fn fault(name: &'static str) -> Fault {
         request: None,
         also: None,
         response: None,
+        catches: &[],
     }
 }
 
@@ -100,6 +105,55 @@ pub const FAULTS: &[Fault] = &[
         needs_secret: true,
         response: Some(login_token_actorless),
         ..fault("v2-login-token-actorless")
+    },
+    // A token in `?access_token=` / `?token=` is accepted on the store routes.
+    Fault {
+        request: Some(bearer_from_query),
+        catches: &["medusa_v2::me::credentials_elsewhere_refused"],
+        ..fault("v2-bearer-from-query")
+    },
+    // A token in `X-Access-Token` / `x-medusa-access-token` is accepted on the store routes.
+    Fault {
+        request: Some(bearer_from_header),
+        catches: &["medusa_v2::me::credentials_elsewhere_refused"],
+        ..fault("v2-bearer-from-header")
+    },
+    // A token stops working on /store/customers/me after five uses.
+    Fault {
+        request: Some(token_use_limit),
+        catches: &["medusa_v2::me::many_requests"],
+        ..fault("v2-token-use-limit")
+    },
+    // A cookie session stops working on /store/customers/me after five uses.
+    Fault {
+        request: Some(session_use_limit),
+        catches: &["medusa_v2::me::many_requests"],
+        ..fault("v2-session-use-limit")
+    },
+    // /store/customers/me serves every token as the last login's, every session as the last one
+    // started.
+    Fault {
+        request: Some(last_login_wins),
+        response: Some(remember_last_login),
+        catches: &[
+            "medusa_v2::login::customers_side_by_side",
+            "medusa_v2::session::other_device_survives_logout",
+        ],
+        ..fault("v2-last-login-wins")
+    },
+    // A new login of a customer retires that customer's earlier login tokens.
+    Fault {
+        request: Some(one_token_per_customer),
+        response: Some(remember_login_token),
+        catches: &["medusa_v2::login::customers_side_by_side"],
+        ..fault("v2-one-token-per-customer")
+    },
+    // A logout ends every cookie session of the customer, not only its own.
+    Fault {
+        request: Some(logout_ends_customer_sessions),
+        response: Some(remember_session_actor),
+        catches: &["medusa_v2::session::other_device_survives_logout"],
+        ..fault("v2-logout-ends-all-sessions")
     },
 ];
 
@@ -247,7 +301,7 @@ fn customer_leaks_field(_: &Req, r: &mut Resp, _: &Ctx) {
 }
 
 fn fields_ignored(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    q.drop_query = true;
+    q.path_q = q.raw_path.clone();
     None
 }
 
@@ -280,4 +334,150 @@ fn login_token_actorless(q: &Req, r: &mut Resp, ctx: &Ctx) {
         j["token"] = json!(nt);
         r.json_changed = true;
     }
+}
+
+// ---- the coverage map's classes -------------------------------------------------------------
+
+fn unauthorized() -> Resp {
+    let mut r = Resp::text(StatusCode::UNAUTHORIZED, None, "");
+    r.set_json(json!({"message": "Unauthorized"}));
+    r
+}
+
+fn is_me(q: &Req) -> bool {
+    q.is(Method::GET, "/store/customers/me")
+}
+
+fn is_login(q: &Req) -> bool {
+    q.method == Method::POST && q.path == "/auth/customer/emailpass"
+}
+
+/// The `actor_id` claim of a token (not verified: the upstream does that).
+fn actor_of(token: &str) -> Option<String> {
+    let claims = medusa_conform::engine::jwt::decode(token).ok()?.claims;
+    claims["actor_id"].as_str().map(str::to_string)
+}
+
+/// Moves a token found by `find` into `Authorization: Bearer` on the store routes.
+fn bearer_from(q: &mut Req, find: impl FnOnce(&Req) -> Option<String>) -> Option<Resp> {
+    if q.path.starts_with("/store/")
+        && bearer_token(q).is_none()
+        && let Some(t) = find(q)
+    {
+        header(q, "authorization", &format!("Bearer {t}"));
+    }
+    None
+}
+
+fn bearer_from_query(q: &mut Req, _: &Ctx) -> Option<Resp> {
+    bearer_from(q, |q| {
+        query_param(q, "access_token").or_else(|| query_param(q, "token"))
+    })
+}
+
+fn bearer_from_header(q: &mut Req, _: &Ctx) -> Option<Resp> {
+    bearer_from(q, |q| {
+        ["x-access-token", "x-medusa-access-token"]
+            .iter()
+            .find_map(|h| q.headers.get(*h)?.to_str().ok().map(str::to_string))
+    })
+}
+
+/// Refuses the sixth and later GET /store/customers/me with the same credential.
+fn use_limit(q: &Req, ctx: &Ctx, credential: Option<String>) -> Option<Resp> {
+    let key = credential.filter(|_| is_me(q))?;
+    let mut m = ctx.memory();
+    let n = m.counts.entry(key).or_default();
+    *n += 1;
+    (*n > 5).then(unauthorized)
+}
+
+fn token_use_limit(q: &mut Req, ctx: &Ctx) -> Option<Resp> {
+    use_limit(q, ctx, bearer_token(q))
+}
+
+fn session_use_limit(q: &mut Req, ctx: &Ctx) -> Option<Resp> {
+    use_limit(q, ctx, session_cookie(&q.headers))
+}
+
+fn last_login_wins(q: &mut Req, ctx: &Ctx) -> Option<Resp> {
+    if !is_me(q) {
+        return None;
+    }
+    let (token, cookie) = {
+        let m = ctx.memory();
+        (
+            m.values.get("last-login").cloned(),
+            m.values.get("last-session").cloned(),
+        )
+    };
+    if bearer_token(q).is_some()
+        && let Some(t) = token
+    {
+        header(q, "authorization", &format!("Bearer {t}"));
+    }
+    if session_cookie(&q.headers).is_some()
+        && let Some(c) = cookie
+    {
+        header(q, "cookie", &c);
+    }
+    None
+}
+
+fn login_token(q: &Req, r: &Resp) -> Option<String> {
+    (is_login(q) && r.status == StatusCode::OK)
+        .then(|| r.json.as_ref()?["token"].as_str().map(str::to_string))
+        .flatten()
+}
+
+fn remember_last_login(q: &Req, r: &mut Resp, ctx: &Ctx) {
+    if let Some(t) = login_token(q, r) {
+        ctx.memory().values.insert("last-login".into(), t);
+    }
+    if q.is(Method::POST, "/auth/session")
+        && r.status == StatusCode::OK
+        && let Some(c) = session_after(q, r)
+    {
+        ctx.memory().values.insert("last-session".into(), c);
+    }
+}
+
+fn remember_login_token(q: &Req, r: &mut Resp, ctx: &Ctx) {
+    if let Some(t) = login_token(q, r)
+        && let Some(actor) = actor_of(&t)
+    {
+        ctx.memory().values.insert(format!("token-of:{actor}"), t);
+    }
+}
+
+fn one_token_per_customer(q: &mut Req, ctx: &Ctx) -> Option<Resp> {
+    let token = bearer_token(q).filter(|_| q.path.starts_with("/store/"))?;
+    let latest = ctx
+        .memory()
+        .values
+        .get(&format!("token-of:{}", actor_of(&token)?))
+        .cloned()?;
+    (latest != token).then(unauthorized)
+}
+
+fn remember_session_actor(q: &Req, r: &mut Resp, ctx: &Ctx) {
+    if q.is(Method::POST, "/auth/session")
+        && r.status == StatusCode::OK
+        && let Some(actor) = r.json.as_ref().and_then(|j| j["user"]["actor_id"].as_str())
+        && let Some(c) = session_after(q, r)
+    {
+        let actor = actor.to_string();
+        ctx.memory().values.insert(format!("actor-of:{c}"), actor);
+    }
+}
+
+fn logout_ends_customer_sessions(q: &mut Req, ctx: &Ctx) -> Option<Resp> {
+    let cookie = session_cookie(&q.headers)?;
+    let mut m = ctx.memory();
+    let actor = m.values.get(&format!("actor-of:{cookie}")).cloned()?;
+    if q.is(Method::DELETE, "/auth/session") {
+        m.values.insert(format!("ended:{actor}"), String::new());
+        return None;
+    }
+    (is_me(q) && m.values.contains_key(&format!("ended:{actor}"))).then(unauthorized)
 }
