@@ -328,7 +328,18 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
             .iter()
             .find(|n| !suite.faults.iter().any(|f| f.name == **n))
     {
-        return Err(format!("FAULT_MATRIX_ONLY names no fault `{bad}`").into());
+        let other = [table::FAULTS, table_v2::FAULTS]
+            .iter()
+            .any(|t| t.iter().any(|f| f.name == *bad));
+        return Err(if other {
+            format!(
+                "FAULT_MATRIX_ONLY names `{bad}`, a fault of the other matrix: name one matrix's \
+                 faults and select it (`-- fault_matrix --exact` or `-- fault_matrix_v2 --exact`)"
+            )
+        } else {
+            format!("FAULT_MATRIX_ONLY names no fault `{bad}`")
+        }
+        .into());
     }
     let run = |n: u64, fault: Option<&'static proxy::Fault>| {
         let planned = match fault.map(|f| f.level) {

@@ -791,9 +791,14 @@ fn credentials_from_query(q: &mut Req, _: &Ctx) -> Option<Resp> {
     None
 }
 
-/// Moves a token found by `find` into `Authorization: Bearer` on GET /store/auth.
-fn bearer_from(q: &mut Req, find: impl FnOnce(&Req) -> Option<String>) -> Option<Resp> {
-    if is_get_session(q)
+/// Moves a token found by `find` into `Authorization: Bearer` on the routes `on` picks (a
+/// server that accepts a credential where it must not). Shared with the v2 table.
+pub fn bearer_from(
+    q: &mut Req,
+    on: fn(&Req) -> bool,
+    find: impl FnOnce(&Req) -> Option<String>,
+) -> Option<Resp> {
+    if on(q)
         && bearer_token(q).is_none()
         && let Some(t) = find(q)
     {
@@ -802,26 +807,33 @@ fn bearer_from(q: &mut Req, find: impl FnOnce(&Req) -> Option<String>) -> Option
     None
 }
 
+/// A token in the query string (`?access_token=`, `?token=`).
+pub fn token_in_query(q: &Req) -> Option<String> {
+    query_param(q, "access_token").or_else(|| query_param(q, "token"))
+}
+
+/// A token in a header other than `Authorization`.
+pub fn token_in_other_header(q: &Req) -> Option<String> {
+    ["x-access-token", "x-medusa-access-token"]
+        .iter()
+        .find_map(|h| q.headers.get(*h)?.to_str().ok().map(str::to_string))
+}
+
 fn bearer_from_query(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    bearer_from(q, |q| {
-        query_param(q, "access_token").or_else(|| query_param(q, "token"))
-    })
+    bearer_from(q, is_get_session, token_in_query)
 }
 
 fn bearer_from_header(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    bearer_from(q, |q| {
-        ["x-access-token", "x-medusa-access-token"]
-            .iter()
-            .find_map(|h| q.headers.get(*h)?.to_str().ok().map(str::to_string))
-            .or_else(|| {
-                let v = q.headers.get("authorization")?.to_str().ok()?;
-                v.strip_prefix("Token ").map(str::to_string)
-            })
+    bearer_from(q, is_get_session, |q| {
+        token_in_other_header(q).or_else(|| {
+            let v = q.headers.get("authorization")?.to_str().ok()?;
+            v.strip_prefix("Token ").map(str::to_string)
+        })
     })
 }
 
 fn bearer_from_cookie(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    bearer_from(q, |q| {
+    bearer_from(q, is_get_session, |q| {
         q.headers
             .get_all("cookie")
             .iter()
@@ -834,7 +846,7 @@ fn bearer_from_cookie(q: &mut Req, _: &Ctx) -> Option<Resp> {
 }
 
 fn bearer_from_body(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    bearer_from(q, |q| {
+    bearer_from(q, is_get_session, |q| {
         let v = q.json()?;
         ["token", "access_token"]
             .iter()

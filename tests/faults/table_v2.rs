@@ -6,7 +6,8 @@
 
 use crate::proxy::{Ctx, Fault, Level, Req, Resp};
 use crate::table::{
-    bearer_token, header, now, query_param, resign_bearer, session_after, session_cookie, verifies,
+    bearer_from, bearer_token, header, now, resign_bearer, session_after, session_cookie,
+    token_in_other_header, token_in_query, verifies,
 };
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -358,29 +359,16 @@ fn actor_of(token: &str) -> Option<String> {
     claims["actor_id"].as_str().map(str::to_string)
 }
 
-/// Moves a token found by `find` into `Authorization: Bearer` on the store routes.
-fn bearer_from(q: &mut Req, find: impl FnOnce(&Req) -> Option<String>) -> Option<Resp> {
-    if q.path.starts_with("/store/")
-        && bearer_token(q).is_none()
-        && let Some(t) = find(q)
-    {
-        header(q, "authorization", &format!("Bearer {t}"));
-    }
-    None
+fn on_store(q: &Req) -> bool {
+    q.path.starts_with("/store/")
 }
 
 fn bearer_from_query(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    bearer_from(q, |q| {
-        query_param(q, "access_token").or_else(|| query_param(q, "token"))
-    })
+    bearer_from(q, on_store, token_in_query)
 }
 
 fn bearer_from_header(q: &mut Req, _: &Ctx) -> Option<Resp> {
-    bearer_from(q, |q| {
-        ["x-access-token", "x-medusa-access-token"]
-            .iter()
-            .find_map(|h| q.headers.get(*h)?.to_str().ok().map(str::to_string))
-    })
+    bearer_from(q, on_store, token_in_other_header)
 }
 
 /// Refuses the sixth and later GET /store/customers/me with the same credential.
