@@ -68,7 +68,7 @@ impl Sess {
     }
 }
 
-/// express-session around every request (CORS is `server_cors`, inside it).
+/// express-session around every request (CORS is `cors`, inside it).
 pub(super) async fn layer(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
     let existing = cookie_value(req.headers(), "connect.sid")
         .and_then(|c| unsign_cookie(&c, &st.cookie_secret))

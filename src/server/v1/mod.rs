@@ -39,7 +39,7 @@ use crate::server::express;
 
 /// Session lifetime, as Medusa's default `ttl` (10 h).
 const SESSION_TTL: Duration = Duration::from_secs(36_000);
-/// At most this many sessions are kept (see `sessions.rs`): plenty for any test run, and flat
+/// At most this many sessions are kept (see `sessions`): plenty for any test run, and flat
 /// memory under a soak test.
 const MAX_SESSIONS: usize = 10_000;
 /// Store JWT lifetime (30 days).
@@ -58,7 +58,7 @@ pub struct ServerConfig {
     pub revoke_tokens_on_logout: bool,
     /// Conformant differences from the 1.20.11 wire (`--variation`, src/server/v1/variation.rs).
     pub variations: Vec<crate::server::v1::variation::Variation>,
-    /// Medusa's `store_cors` (comma-separated origins); `None`: `server_cors::DEFAULT_STORE_CORS`.
+    /// Medusa's `store_cors` (comma-separated origins); `None`: `cors::DEFAULT_STORE_CORS`.
     pub store_cors: Option<String>,
 }
 
