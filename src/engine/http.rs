@@ -14,12 +14,18 @@ pub struct ClientOptions {
     pub connect_timeout: Option<Duration>,
 }
 
+/// How long an idle connection may be reused: below Node's 5 s `keepAliveTimeout`.
+pub const IDLE_REUSE: Duration = Duration::from_secs(3);
+
 pub fn client(o: &ClientOptions) -> Result<reqwest::Client, crate::error::Error> {
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .retry(reqwest::retry::never())
         .connect_timeout(o.connect_timeout.unwrap_or(Duration::from_secs(5)))
         .pool_max_idle_per_host(64)
+        // Node's HTTP server (Medusa v1 and v2) closes a keep-alive connection after 5 s idle;
+        // reusing one just as it closes fails the request, and requests are never retried.
+        .pool_idle_timeout(IDLE_REUSE)
         .user_agent(concat!("medusa-conform/", env!("CARGO_PKG_VERSION")));
     b = match &o.proxy {
         Some(p) => b.proxy(

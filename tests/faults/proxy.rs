@@ -209,6 +209,8 @@ impl FaultProxy {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
+            // Node closes idle keep-alive connections after 5 s: never reuse one that old.
+            .pool_idle_timeout(medusa_conform::engine::http::IDLE_REUSE)
             .no_proxy()
             .build()
             .map_err(std::io::Error::other)?;
