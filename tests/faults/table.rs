@@ -396,13 +396,13 @@ fn set_cookie_every_response(q: &Req, r: &mut Resp, _: &Ctx) {
 
 // ---- statuses and error shapes -------------------------------------------------------------
 
-fn status_401_to_403(_: &Req, r: &mut Resp, _: &Ctx) {
+pub fn status_401_to_403(_: &Req, r: &mut Resp, _: &Ctx) {
     if r.status == StatusCode::UNAUTHORIZED {
         r.status = StatusCode::FORBIDDEN;
     }
 }
 
-fn status_400_to_422(_: &Req, r: &mut Resp, _: &Ctx) {
+pub fn status_400_to_422(_: &Req, r: &mut Resp, _: &Ctx) {
     if r.status == StatusCode::BAD_REQUEST {
         r.status = StatusCode::UNPROCESSABLE_ENTITY;
     }

@@ -7,7 +7,7 @@
 use crate::proxy::{Ctx, Fault, Level, Req, Resp};
 use crate::table::{
     bearer_from, bearer_token, header, now, resign_bearer, session_after, session_cookie,
-    token_in_other_header, token_in_query, verifies,
+    status_400_to_422, status_401_to_403, token_in_other_header, token_in_query, verifies,
 };
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -183,18 +183,6 @@ fn auth_401_to_400(q: &Req, r: &mut Resp, _: &Ctx) {
     if is_auth(q) && r.status == StatusCode::UNAUTHORIZED && validation {
         r.status = StatusCode::BAD_REQUEST;
         r.set_json(json!({"type": "invalid_data", "message": "Password should be a string"}));
-    }
-}
-
-fn status_401_to_403(_: &Req, r: &mut Resp, _: &Ctx) {
-    if r.status == StatusCode::UNAUTHORIZED {
-        r.status = StatusCode::FORBIDDEN;
-    }
-}
-
-fn status_400_to_422(_: &Req, r: &mut Resp, _: &Ctx) {
-    if r.status == StatusCode::BAD_REQUEST {
-        r.status = StatusCode::UNPROCESSABLE_ENTITY;
     }
 }
 
