@@ -38,7 +38,7 @@ internal_modules!(
 );
 
 // Decisions several folders share, each made in one place.
-internal_modules!(clock, percent, walk);
+internal_modules!(clock, parallel, percent, walk);
 
 pub use crate::diagnostic::Diagnostic;
 pub use crate::engine::harness::{lint, run};

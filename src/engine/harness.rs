@@ -40,8 +40,8 @@ pub fn prepare(opts: &RunOptions) -> Result<Vec<Scenario>, Error> {
 }
 
 fn prepare_compiling(opts: &RunOptions, compile: Compile) -> Result<Vec<Scenario>, Error> {
-    // Reading the specs and parsing the YAML are independent: overlap them (start-up time).
-    let (specs, loaded) = std::thread::scope(|s| {
+    // Reading the specs and reading the files are independent: overlap them (start-up time).
+    let (specs, files) = std::thread::scope(|s| {
         let specs = s.spawn(|| {
             let specs = crate::specs::Specs::load(&opts.specs_dir)?;
             if compile == Compile::Everything {
@@ -49,17 +49,17 @@ fn prepare_compiling(opts: &RunOptions, compile: Compile) -> Result<Vec<Scenario
             }
             Ok(specs)
         });
-        let loaded = crate::scenario::load::load_all(&opts.paths);
+        let files = crate::scenario::load::read_all(&opts.paths);
         (
             specs
                 .join()
                 .unwrap_or_else(|_| Err(Error::Internal("spec loading panicked".into()))),
-            loaded,
+            files,
         )
     });
-    let (specs, loaded) = (specs?, loaded?);
+    let (specs, files) = (specs?, files?);
     let cli: Vec<String> = opts.vars.iter().map(|(k, _)| k.clone()).collect();
-    let mut scenarios = plan_parallel(loaded, &specs, &cli)?;
+    let mut scenarios = load_and_plan(&files, &specs, &cli)?;
     scenarios.iter_mut().for_each(|s| s.strict = opts.strict);
     if scenarios.is_empty() {
         return Err(nothing_selected(
@@ -117,50 +117,46 @@ fn prepare_compiling(opts: &RunOptions, compile: Compile) -> Result<Vec<Scenario
     Ok(scenarios)
 }
 
-/// `plan::plan_all` over the cores, in order: each thread plans a run of files and frees their
-/// parsed documents itself (freeing them is a start-up cost too). Problems come in file order.
-fn plan_parallel(
-    loaded: Vec<crate::scenario::load::Loaded>,
+/// Parses and plans each file over the cores, in order; each file's parsed document is freed
+/// by the thread that planned it (freeing is a start-up cost too). Problems come in file order,
+/// as in the stages one after the other: YAML errors first (planning is not reported while the
+/// YAML is broken), then clashing test names, then plan errors.
+fn load_and_plan(
+    files: &[crate::scenario::load::Read],
     specs: &crate::specs::Specs,
     cli: &[String],
 ) -> Result<Vec<Scenario>, Error> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk = loaded.len().div_ceil(threads).max(32);
-    let mut chunks = Vec::new();
-    let mut rest = loaded.into_iter();
-    loop {
-        let part: Vec<_> = rest.by_ref().take(chunk).collect();
-        if part.is_empty() {
-            break;
-        }
-        chunks.push(part);
+    use crate::scenario::load;
+    enum Outcome {
+        Planned(Box<Scenario>),
+        Yaml(Box<crate::Diagnostic>),
+        Plan(Vec<crate::Diagnostic>),
     }
-    let results: Vec<Result<Vec<Scenario>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|part| s.spawn(move || crate::plan::plan_all(&part, specs, cli)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::Internal("planning panicked".into())))
-            })
-            .collect()
-    });
-    let mut scenarios = Vec::new();
-    let mut problems = Vec::new();
+    let results = crate::parallel::map(
+        files,
+        |(name, file)| match load::parse_file(name.clone(), file.clone()) {
+            Err(d) => Outcome::Yaml(d),
+            Ok(loaded) => match crate::plan::plan(&loaded, specs, cli) {
+                Ok(s) => Outcome::Planned(Box::new(s)),
+                Err(ds) => Outcome::Plan(ds),
+            },
+        },
+        |(_, file)| Outcome::Yaml(Box::new(load::crashed(file))),
+    );
+    let (mut scenarios, mut yaml, mut plan) = (Vec::new(), Vec::new(), Vec::new());
     for r in results {
         match r {
-            Ok(mut part) => scenarios.append(&mut part),
-            Err(Error::Invalid(mut ds)) => problems.append(&mut ds),
-            Err(e) => return Err(e),
+            Outcome::Planned(s) => scenarios.push(*s),
+            Outcome::Yaml(d) => yaml.push(*d),
+            Outcome::Plan(mut ds) => plan.append(&mut ds),
         }
     }
-    if problems.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(Error::Invalid(problems))
+    let duplicates = load::duplicate_names(files);
+    match () {
+        _ if !yaml.is_empty() => Err(Error::Invalid(yaml)),
+        _ if !duplicates.is_empty() => Err(Error::Invalid(duplicates)),
+        _ if !plan.is_empty() => Err(Error::Invalid(plan)),
+        _ => Ok(scenarios),
     }
 }
 

@@ -2,7 +2,7 @@
 //! regex, predicate and schema name is checked here, with its file:line:col, before anything is
 //! sent. Undefined variables are found by walking the steps in order (vars, then captures).
 //!
-//! This file holds the entry points ([`plan`], [`plan_all`]) and the [`Planner`]'s shared
+//! This file holds the entry points ([`plan`]) and the [`Planner`]'s shared
 //! compilers (templates, predicates, JSONPaths, durations); a step's operation and bearer are
 //! compiled in `step.rs`, its `expect:` in `expect.rs`, its `capture:` in `capture.rs`.
 
@@ -88,27 +88,6 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
             .and_then(|r| r.driver.as_ref())
             .is_some_and(|b| b.value),
     })
-}
-
-/// Loads and plans everything, collecting every problem.
-pub fn plan_all(
-    loaded: &[Loaded],
-    specs: &Specs,
-    cli_vars: &[String],
-) -> Result<Vec<Scenario>, crate::error::Error> {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for l in loaded {
-        match plan(l, specs, cli_vars) {
-            Ok(s) => out.push(s),
-            Err(mut ds) => problems.append(&mut ds),
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(crate::error::Error::Invalid(problems))
-    }
 }
 
 /// `medusajs/medusa#5930` → its GitHub URL.

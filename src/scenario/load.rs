@@ -70,9 +70,14 @@ pub fn test_name(file: &Path, root: &Path) -> String {
         .join("::")
 }
 
-/// Parses one file's text.
+/// Parses one file's text (what tests and benchmarks build scenarios with).
+#[cfg(any(test, feature = "internals"))]
 pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Box<Diagnostic>> {
-    let file = Arc::new(SourceFile { path, text });
+    parse_file(name, Arc::new(SourceFile { path, text }))
+}
+
+/// Parses one read file.
+pub fn parse_file(name: String, file: Arc<SourceFile>) -> Result<Loaded, Box<Diagnostic>> {
     // YAML 1.2 booleans only: `first_name: No` must stay the string "No".
     let options = serde_saphyr::options! { strict_booleans: true };
     match serde_saphyr::from_str_with_options::<ScenarioDoc>(&file.text, options) {
@@ -81,101 +86,87 @@ pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Box<Dia
     }
 }
 
-/// Reads and parses everything (the embedded suite when `paths` is empty); collects every
-/// problem instead of stopping at the first.
-pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
-    let mut ok = Vec::new();
-    let mut problems = Vec::new();
+/// A scenario file read but not parsed yet, with its test name.
+pub type Read = (String, Arc<SourceFile>);
+
+/// Finds and reads every scenario file (the embedded suite when `paths` is empty).
+pub fn read_all(paths: &[PathBuf]) -> Result<Vec<Read>, Error> {
     // No paths: the suite compiled into the binary (`embedded`).
-    let files: Vec<(String, String, String)> = if paths.is_empty() {
-        crate::scenario::embedded::SCENARIOS
+    if paths.is_empty() {
+        return Ok(crate::scenario::embedded::SCENARIOS
             .iter()
             .map(|(rel, text)| {
                 let name = test_name(Path::new(rel), Path::new(""));
-                (name, format!("scenarios/{rel}"), text.to_string())
+                let path = format!("scenarios/{rel}");
+                let text = text.to_string();
+                (name, Arc::new(SourceFile { path, text }))
             })
-            .collect()
-    } else {
-        let mut v = Vec::new();
-        for (file, root) in discover(paths)? {
+            .collect());
+    }
+    discover(paths)?
+        .into_iter()
+        .map(|(file, root)| {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::Io {
                 path: file.display().to_string(),
                 source: e,
             })?;
-            v.push((test_name(&file, &root), file.display().to_string(), text));
+            let path = file.display().to_string();
+            Ok((test_name(&file, &root), Arc::new(SourceFile { path, text })))
+        })
+        .collect()
+}
+
+/// Two files whose paths give the same test name (`a-b.yaml` and `a_b.yaml`).
+pub fn duplicate_names(files: &[Read]) -> Vec<Diagnostic> {
+    let mut seen = std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    for (name, file) in files {
+        if let Some(other) = seen.insert(name.as_str(), file.path.as_str()) {
+            problems.push(
+                Diagnostic::new(format!(
+                    "two scenarios have the test name `{name}`: {other} and {}",
+                    file.path
+                ))
+                .help("rename one of the files"),
+            );
         }
-        v
-    };
-    let results = parse_parallel(&files, |(n, p, t)| parse(n.clone(), p.clone(), t.clone()));
+    }
+    problems
+}
+
+/// What stands in for a file whose parsing or planning panicked.
+pub fn crashed(file: &SourceFile) -> Diagnostic {
+    Diagnostic::new(format!(
+        "reading {} crashed the parser (a bug in medusa-conform)",
+        file.path
+    ))
+    .help("please report it with this file attached")
+}
+
+/// Reads and parses everything (the embedded suite when `paths` is empty), in parallel;
+/// collects every problem instead of stopping at the first.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
+    let files = read_all(paths)?;
+    let results = crate::parallel::map(
+        &files,
+        |(name, file)| parse_file(name.clone(), file.clone()),
+        |(_, file)| Err(Box::new(crashed(file))),
+    );
+    let mut ok = Vec::new();
+    let mut problems = Vec::new();
     for r in results {
         match r {
             Ok(l) => ok.push(l),
             Err(d) => problems.push(*d),
         }
     }
-    if !problems.is_empty() {
-        return Err(Error::Invalid(problems));
-    }
-    let mut seen = std::collections::HashMap::new();
-    for l in &ok {
-        if let Some(other) = seen.insert(l.name.clone(), l.file.path.clone()) {
-            problems.push(
-                Diagnostic::new(format!(
-                    "two scenarios have the test name `{}`: {} and {}",
-                    l.name, other, l.file.path
-                ))
-                .help("rename one of the files"),
-            );
-        }
+    if problems.is_empty() {
+        problems = duplicate_names(&files);
     }
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
     Ok(ok)
-}
-
-type ParseResult = Result<Loaded, Box<Diagnostic>>;
-
-/// Parsing dominates start-up: spread it over the cores, keeping the files' order. A thread
-/// that panics does not lose its files: each of them becomes an error.
-fn parse_parallel(
-    files: &[(String, String, String)],
-    parse: impl Fn(&(String, String, String)) -> ParseResult + Sync,
-) -> Vec<ParseResult> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    let chunk = files.len().div_ceil(threads).max(16);
-    let parse = &parse;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                (
-                    part,
-                    s.spawn(move || part.iter().map(parse).collect::<Vec<_>>()),
-                )
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(part, h)| {
-                h.join().unwrap_or_else(|_| {
-                    part.iter()
-                        .map(|(_, path, _)| {
-                            Err(Box::new(
-                                Diagnostic::new(format!(
-                                    "reading {path} crashed the parser (a bug in medusa-conform)"
-                                ))
-                                .help("please report it with this file attached"),
-                            ))
-                        })
-                        .collect()
-                })
-            })
-            .collect()
-    })
 }
 
 /// Renders a YAML error rustc-style and adds a "did you mean" for unknown keys.
@@ -253,41 +244,6 @@ mod tests {
         assert_eq!(v["first_name"], "No");
         assert_eq!(v["a"], "yes");
         assert_eq!(v["b"], true);
-    }
-
-    #[test]
-    fn a_parser_panic_is_an_error_for_each_of_its_files() {
-        let files: Vec<(String, String, String)> = (0..40)
-            .map(|i| {
-                (
-                    format!("n{i}"),
-                    format!("f{i}.yaml"),
-                    "name: x\nsteps: []\n".into(),
-                )
-            })
-            .collect();
-        // Silence the expected panic's message.
-        let hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let out = parse_parallel(&files, |(n, p, t)| {
-            if p == "f3.yaml" {
-                panic!("boom");
-            }
-            parse(n.clone(), p.clone(), t.clone())
-        });
-        std::panic::set_hook(hook);
-        assert_eq!(out.len(), files.len(), "no file drops out");
-        let errors: Vec<String> = out
-            .iter()
-            .filter_map(|r| r.as_ref().err())
-            .map(|d| d.message.clone())
-            .collect();
-        assert!(
-            errors
-                .iter()
-                .any(|m| m.contains("f3.yaml") && m.contains("crashed")),
-            "{errors:?}"
-        );
     }
 
     #[test]
