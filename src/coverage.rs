@@ -7,11 +7,11 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, ExitCode};
+use crate::scenario::Spanned;
 use crate::scenario::SpannedMap;
 use crate::scenario::load::Loaded;
-use crate::scenario::source::{Loc, SourceFile, Span};
+use crate::scenario::source::{SourceFile, Span};
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -104,7 +104,7 @@ fn class_names() -> Vec<&'static str> {
 }
 
 fn span<T>(file: &Arc<SourceFile>, s: &Spanned<T>) -> Span {
-    Span::new(file, Loc::from_saphyr(&s.referenced))
+    Span::new(file, s.loc)
 }
 
 /// `store_auth::exists::unknown` → `store_auth` (test names use `_` where paths use `-`).
@@ -120,12 +120,12 @@ impl Map {
     /// Parses and checks a map file (unknown classes, empty reasons, malformed clause names).
     pub fn parse(path: String, text: String) -> Result<Map, Vec<Diagnostic>> {
         let file = Arc::new(SourceFile { path, text });
-        let doc: MapDoc = match serde_saphyr::from_str(&file.text) {
+        let doc: MapDoc = match crate::scenario::yaml::from_str(&file.text) {
             Ok(d) => d,
             Err(e) => {
                 let mut d = Diagnostic::new(format!("invalid coverage map: {e}"));
-                if let Some(loc) = e.location() {
-                    d = d.at(Span::new(&file, Loc::from_saphyr(&loc)));
+                if let Some(loc) = e.loc {
+                    d = d.at(Span::new(&file, loc));
                 }
                 return Err(vec![d.help("see docs/coverage.md for the map's format")]);
             }

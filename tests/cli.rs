@@ -199,7 +199,7 @@ const BAD: &[(&str, &str, &str, &str)] = &[
         "wrong-type.yaml",
         "name: t\nsteps:\n  - get_session: {}\n    retry: {times: many}\n",
         ":4:20",
-        "invalid u32",
+        "invalid type: string \"many\", expected u32",
     ),
     (
         "bad-retry-interval.yaml",

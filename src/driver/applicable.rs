@@ -5,7 +5,7 @@
 //! Scenarios with `requires: {driver: true}` are, conversely, not applicable without a driver.
 
 use crate::scenario::StepDoc;
-use crate::scenario::source::{Loc, SourceFile, Span};
+use crate::scenario::source::{SourceFile, Span};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -66,11 +66,14 @@ pub fn step_reason(d: &StepDoc) -> Option<&'static str> {
 }
 
 /// The reasons found in a scenario's steps, each with the step's location, for the report.
-pub fn reasons(file: &Arc<SourceFile>, steps: &[&serde_saphyr::Spanned<StepDoc>]) -> Vec<String> {
+pub fn reasons(
+    file: &Arc<SourceFile>,
+    steps: &[&crate::scenario::Spanned<StepDoc>],
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in steps {
         if let Some(r) = step_reason(&s.value) {
-            let at = Span::new(file, Loc::from_saphyr(&s.referenced)).position();
+            let at = Span::new(file, s.loc).position();
             let name = s
                 .value
                 .name

@@ -7,7 +7,7 @@ use super::{Planner, suggest};
 use crate::lang::predicate::Pred;
 use crate::scenario::{ExpectDoc, JwtExpectDoc, SValue, SpannedMap};
 use serde_json::Value;
-use serde_saphyr::Spanned;
+use crate::scenario::Spanned;
 
 // The allowed keys of `sent:` and cookie expectations, from the scenario format's one definition.
 use crate::scenario::shape::{COOKIE_ATTRS, SENT_FIELDS};

@@ -18,11 +18,11 @@ use crate::lang::predicate::Pred;
 use crate::lang::template::{JsonTemplate, ParseError};
 use crate::report::secret::is_secret_name;
 use crate::scenario::load::Loaded;
-use crate::scenario::source::{Loc, SourceFile, Span};
+use crate::scenario::source::{SourceFile, Span};
 use crate::scenario::{SValue, ScenarioDoc, SpannedMap, StepDoc};
 use crate::specs::Specs;
 use serde_json::Value;
-use serde_saphyr::Spanned;
+use crate::scenario::Spanned;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +42,7 @@ pub fn plan(l: &Loaded, specs: &Specs, cli_vars: &[String]) -> Result<Scenario, 
     let teardown = p.phase(&d.teardown, "teardown");
     if steps.is_empty() && p.problems.is_empty() {
         p.err(
-            Span::new(&l.file, Loc::from_saphyr(&d.name.referenced)),
+            Span::new(&l.file, d.name.loc),
             "a scenario needs at least one step",
             None,
         );
@@ -222,7 +222,7 @@ impl<'a> Planner<'a> {
 /// What every part of a scenario is compiled with.
 impl Planner<'_> {
     fn span<T>(&self, s: &Spanned<T>) -> Span {
-        Span::new(self.file, Loc::from_saphyr(&s.referenced))
+        Span::new(self.file, s.loc)
     }
 
     fn err(&mut self, span: Span, msg: impl Into<String>, help: Option<String>) {

@@ -10,7 +10,7 @@ use crate::lang::template::JsonTemplate;
 use crate::scenario::source::Span;
 use crate::scenario::{RequestDoc, SValue, StepDoc};
 use serde_json::Value;
-use serde_saphyr::Spanned;
+use crate::scenario::Spanned;
 use std::time::Duration;
 
 // The keys of the sub-documents checked here, from the scenario format's one definition.

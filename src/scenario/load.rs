@@ -78,9 +78,7 @@ pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Box<Dia
 
 /// Parses one read file.
 pub fn parse_file(name: String, file: Arc<SourceFile>) -> Result<Loaded, Box<Diagnostic>> {
-    // YAML 1.2 booleans only: `first_name: No` must stay the string "No".
-    let options = serde_saphyr::options! { strict_booleans: true };
-    match serde_saphyr::from_str_with_options::<ScenarioDoc>(&file.text, options) {
+    match crate::scenario::yaml::from_str::<ScenarioDoc>(&file.text) {
         Ok(doc) => Ok(Loaded { name, file, doc }),
         Err(e) => Err(Box::new(yaml_error(&file, &e))),
     }
@@ -169,27 +167,16 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
     Ok(ok)
 }
 
-/// Renders a YAML error rustc-style and adds a "did you mean" for unknown keys.
-fn yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnostic {
-    let mut rendered = e.render_with_options(
-        serde_saphyr::render_options! { source_name: Some(file.path.as_str()) },
-    );
-    let msg = e.to_string();
-    if let Some(hint) = unknown_field_hint(&msg) {
-        rendered.push_str(&format!("\n  = help: {hint}"));
+/// A YAML error as a diagnostic at its place, with a "did you mean" for an unknown key.
+fn yaml_error(file: &Arc<SourceFile>, e: &crate::scenario::yaml::Error) -> Diagnostic {
+    let mut d = Diagnostic::new(first_line(&e.message));
+    if let Some(loc) = e.loc {
+        d = d.at(crate::scenario::source::Span::new(file, loc));
     }
-    if !rendered.starts_with("error") {
-        rendered = format!("error: {rendered}");
+    match unknown_field_hint(&e.message) {
+        Some(hint) => d.help(hint),
+        None => d,
     }
-    let mut d = Diagnostic::new(first_line(&msg));
-    if let Some(loc) = e.location() {
-        d = d.at(crate::scenario::source::Span::new(
-            file,
-            crate::scenario::source::Loc::from_saphyr(&loc),
-        ));
-    }
-    d.rendered = Some(rendered);
-    d
 }
 
 fn first_line(s: &str) -> String {

@@ -10,12 +10,13 @@ pub mod load;
 pub mod schema;
 pub mod shape;
 pub mod source;
+pub mod yaml;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
-use serde_saphyr::Spanned;
+pub use yaml::Spanned;
 use shape::templates_help;
 
 /// An ordered map whose keys and values keep their YAML locations.

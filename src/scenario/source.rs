@@ -18,18 +18,6 @@ pub struct Loc {
     pub len: usize,
 }
 
-impl Loc {
-    pub fn from_saphyr(l: &serde_saphyr::Location) -> Loc {
-        let span = l.span();
-        Loc {
-            line: l.line(),
-            col: l.column(),
-            offset: span.byte_offset().map(|o| o as usize),
-            len: span.byte_len().unwrap_or(0) as usize,
-        }
-    }
-}
-
 /// A location inside a particular file.
 #[derive(Debug, Clone)]
 pub struct Span {
