@@ -228,7 +228,7 @@ const BAD: &[(&str, &str, &str, &str)] = &[
     (
         "undefined-var.yaml",
         "name: t\nvars:\n  email: a@x.com\nsteps:\n  - authenticate:\n      email: \"{{ emial }}\"\n",
-        ":6:7",
+        ":6:14",
         "undefined variable `emial`",
     ),
     (
@@ -240,7 +240,7 @@ const BAD: &[(&str, &str, &str, &str)] = &[
     (
         "unknown-predicate.yaml",
         "name: t\nsteps:\n  - get_session: {}\n    expect:\n      json:\n        $.customer: {lenght: 1}\n",
-        ":6:21",
+        ":6:22",
         "unknown predicate `lenght`",
     ),
     (

@@ -36,6 +36,9 @@ pub enum Pred {
 pub struct PredError {
     pub message: String,
     pub help: Option<String>,
+    /// The keys from the predicate's map down to the offending one (`[not, lenght]`), so the
+    /// diagnostic can point at the key rather than at the whole block; empty: the value itself.
+    pub path: Vec<String>,
 }
 
 impl From<ParseError> for PredError {
@@ -43,6 +46,7 @@ impl From<ParseError> for PredError {
         PredError {
             message: e.message,
             help: e.help,
+            path: Vec::new(),
         }
     }
 }
@@ -63,17 +67,34 @@ impl Pred {
         };
         let mut all = Vec::new();
         for (k, arg) in map {
-            let p = match k.as_str() {
+            let p = Pred::compile_one(k, arg).map_err(|mut e| {
+                e.path.insert(0, k.clone());
+                e
+            })?;
+            all.push(p);
+        }
+        Ok(if all.len() == 1 {
+            all.pop().unwrap()
+        } else {
+            Pred::All(all)
+        })
+    }
+
+    /// One `key: argument` of a predicate map.
+    fn compile_one(k: &str, arg: &Value) -> Result<Pred, PredError> {
+        Ok(match k {
                 "equals" => Pred::Equals(JsonTemplate::compile(arg)?),
                 "not" => Pred::Not(Box::new(Pred::compile(arg)?)),
                 "matches" => {
                     let s = arg.as_str().ok_or(PredError {
                         message: "`matches` takes a regex string".into(),
                         help: None,
+                        path: Vec::new(),
                     })?;
                     Pred::Matches(Regex::new(s).map_err(|e| PredError {
                         message: format!("invalid regex: {e}"),
                         help: None,
+                        path: Vec::new(),
                     })?)
                 }
                 "type" => {
@@ -82,6 +103,7 @@ impl Pred {
                         return Err(PredError {
                             message: format!("unknown type `{s}`"),
                             help: Some(format!("types: {}", TYPES.join(", "))),
+                            path: Vec::new(),
                         });
                     }
                     Pred::Type(s.to_string())
@@ -90,6 +112,7 @@ impl Pred {
                     let b = arg.as_bool().ok_or(PredError {
                         message: format!("`{k}` takes true or false"),
                         help: None,
+                        path: Vec::new(),
                     })?;
                     Pred::Absent(if k == "absent" { b } else { !b })
                 }
@@ -99,6 +122,7 @@ impl Pred {
                     let a = arg.as_array().ok_or(PredError {
                         message: "`one_of` takes a list".into(),
                         help: None,
+                        path: Vec::new(),
                     })?;
                     Pred::OneOf(a.iter().map(JsonTemplate::compile).collect::<Result<_, _>>()?)
                 }
@@ -112,6 +136,7 @@ impl Pred {
                     let a = arg.as_array().ok_or(PredError {
                         message: "`keys` takes a list of names".into(),
                         help: None,
+                        path: Vec::new(),
                     })?;
                     Pred::Keys(a.iter().map(crate::lang::template::value_text).collect())
                 }
@@ -123,15 +148,9 @@ impl Pred {
                     return Err(PredError {
                         message: format!("unknown predicate `{other}`"),
                         help: Some(hint),
+                        path: Vec::new(),
                     });
                 }
-            };
-            all.push(p);
-        }
-        Ok(if all.len() == 1 {
-            all.pop().unwrap()
-        } else {
-            Pred::All(all)
         })
     }
 

@@ -231,20 +231,52 @@ impl Planner<'_> {
         self.problems.push(d);
     }
 
-    fn use_vars(&mut self, span: &Span, names: Vec<String>) {
+    fn use_vars(&mut self, span: &Span, v: &Value, names: Vec<String>) {
         for n in names {
             if !self.defined.contains(&n) {
                 let known: Vec<&str> = self.defined.iter().map(String::as_str).collect();
                 let help = suggest(&n, &known).unwrap_or_else(|| {
                     "define it under `vars:`, capture it in an earlier step, or pass --var NAME=VALUE".into()
                 });
-                self.err(
-                    span.clone(),
-                    format!("undefined variable `{n}`"),
-                    Some(help),
-                );
+                let at = self.place_of_var(span, v, &n);
+                self.err(at, format!("undefined variable `{n}`"), Some(help));
             }
         }
+    }
+
+    /// Where `name` is used inside `v` (written at `span`): the first string naming it, so a
+    /// diagnostic points at `"{{ emial }}"` rather than at the whole body.
+    fn place_of_var(&self, span: &Span, v: &Value, name: &str) -> Span {
+        use crate::scenario::yaml::locate::{self, Step};
+        fn path_to(v: &Value, name: &str, path: &mut Vec<Step>) -> bool {
+            match v {
+                Value::String(s) => JsonTemplate::compile(v)
+                    .is_ok_and(|t| s.contains("{{") && t.variables().iter().any(|x| x == name)),
+                Value::Array(items) => items.iter().enumerate().any(|(i, x)| {
+                    path.push(Step::Index(i));
+                    let found = path_to(x, name, path);
+                    if !found {
+                        path.pop();
+                    }
+                    found
+                }),
+                Value::Object(map) => map.iter().any(|(k, x)| {
+                    path.push(Step::Key(k.clone()));
+                    let found = path_to(x, name, path);
+                    if !found {
+                        path.pop();
+                    }
+                    found
+                }),
+                _ => false,
+            }
+        }
+        let mut path = Vec::new();
+        if !path_to(v, name, &mut path) || path.is_empty() {
+            return span.clone();
+        }
+        locate::value(&self.file.text, span.loc, &path)
+            .map_or_else(|| span.clone(), |loc| Span::new(self.file, loc))
     }
 
     fn json_template(&mut self, v: &SValue) -> JsonTemplate {
@@ -257,7 +289,7 @@ impl Planner<'_> {
     fn template_at(&mut self, span: &Span, v: &Value) -> Option<JsonTemplate> {
         match JsonTemplate::compile(v) {
             Ok(t) => {
-                self.use_vars(span, t.variables());
+                self.use_vars(span, v, t.variables());
                 Some(t)
             }
             Err(ParseError { message, help, .. }) => {
@@ -276,11 +308,14 @@ impl Planner<'_> {
     fn pred_at(&mut self, span: &Span, v: &Value) -> Option<Pred> {
         match Pred::compile(v) {
             Ok(p) => {
-                self.use_vars(span, p.variables());
+                self.use_vars(span, v, p.variables());
                 Some(p)
             }
             Err(e) => {
-                self.err(span.clone(), e.message, e.help);
+                // Point at the offending key inside the predicate when there is one.
+                let at = crate::scenario::yaml::locate::key(&self.file.text, span.loc, &e.path)
+                    .map_or_else(|| span.clone(), |loc| Span::new(self.file, loc));
+                self.err(at, e.message, e.help);
                 None
             }
         }

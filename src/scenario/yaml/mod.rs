@@ -11,6 +11,7 @@
 //! document per file, no custom tags.
 
 pub mod de;
+pub mod locate;
 pub mod node;
 pub mod spanned;
 
