@@ -2175,3 +2175,51 @@ async fn exact_level_runs_only_under_strict() {
     let e = try_plan(&format!("name: t\n{nested}"), &Specs::default()).unwrap_err();
     assert!(e.contains("`exact:` cannot hold another `exact:`"), "{e}");
 }
+
+/// A problem with a key inside a sub-document (a body, a predicate, `jwt`, `sent`, a cookie or
+/// a capture) points at that key, not at the block that holds it.
+#[test]
+fn errors_inside_sub_documents_point_at_the_key() {
+    let cases = [
+        (
+            "name: t\nsteps:\n  - exists: {email: a@x.com, emial: b}\n",
+            "no argument `emial`",
+            ":3:30",
+        ),
+        (
+            "name: t\nsteps:\n  - get_session: {}\n    bearer: {jwt: {claims: {}, secrte: x}}\n",
+            "no key `secrte`",
+            ":4:32",
+        ),
+        (
+            "name: t\nsteps:\n  - get_session: {}\n    expect:\n      cookies:\n        connect.sid: {http_only: true, domian: x}\n",
+            "unknown cookie attribute `domian`",
+            ":6:40",
+        ),
+        (
+            "name: t\nsteps:\n  - get_session: {}\n    expect:\n      sent:\n        headres: {}\n",
+            "no field `headres`",
+            ":6:9",
+        ),
+        (
+            "name: t\nsteps:\n  - get_session: {}\n    capture:\n      id: {json: $.customer.id, defualt: x}\n",
+            "no option `defualt`",
+            ":5:33",
+        ),
+        (
+            "name: t\nsteps:\n  - get_session: {}\n    expect:\n      json:\n        $.a: {not: {lenght: 1}}\n",
+            "unknown predicate `lenght`",
+            ":6:21",
+        ),
+        (
+            "name: t\nvars: {e: x}\nsteps:\n  - authenticate:\n      password: x\n      email: [a, '{{ emial }}']\n",
+            "undefined variable `emial`",
+            ":6:18",
+        ),
+    ];
+    for (yaml, msg, pos) in cases {
+        let e = try_plan(yaml, &Specs::default()).unwrap_err();
+        assert!(e.contains(msg), "{yaml}\n{e}");
+        assert!(e.contains(&format!("tests/scenario.yaml{pos}")), "{yaml}\n{e}");
+    }
+}

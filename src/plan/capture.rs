@@ -54,8 +54,9 @@ impl Planner<'_> {
         o: &Map<String, Value>,
     ) -> Option<(CaptureFrom, bool)> {
         if let Some(k) = o.keys().find(|k| !CAPTURE_KEYS.contains(&k.as_str())) {
+            let at = self.key_span(span, &[k]);
             self.err(
-                span.clone(),
+                at,
                 format!("capture `{name}` has no option `{k}`"),
                 suggest(k, &CAPTURE_KEYS)
                     .or(Some(format!("options: {}", CAPTURE_KEYS.join(", ")))),

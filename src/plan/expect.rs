@@ -132,8 +132,9 @@ impl Planner<'_> {
         let mut attrs = Vec::new();
         for (a, pv) in map.iter().filter(|(a, _)| *a != "absent") {
             if !COOKIE_ATTRS.contains(&a.as_str()) {
+                let at = self.key_span(&span, &[a]);
                 self.err(
-                    span.clone(),
+                    at,
                     format!("unknown cookie attribute `{a}`"),
                     suggest(a, &COOKIE_ATTRS)
                         .or(Some(format!("attributes: {}", COOKIE_ATTRS.join(", ")))),
@@ -179,8 +180,9 @@ impl Planner<'_> {
         let mut fields = Vec::new();
         for (k, v) in o {
             if !SENT_FIELDS.contains(&k.as_str()) {
+                let at = self.key_span(&span, &[k]);
                 self.err(
-                    span.clone(),
+                    at,
                     format!("`sent` has no field `{k}`"),
                     suggest(k, &SENT_FIELDS).or(Some(format!("fields: {}", SENT_FIELDS.join(", ")))),
                 );

@@ -244,6 +244,13 @@ impl Planner<'_> {
         }
     }
 
+    /// The place of the key at `keys` inside the map written at `span` (else `span`).
+    fn key_span(&self, span: &Span, keys: &[&str]) -> Span {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        crate::scenario::yaml::locate::key(&self.file.text, span.loc, &keys)
+            .map_or_else(|| span.clone(), |loc| Span::new(self.file, loc))
+    }
+
     /// Where `name` is used inside `v` (written at `span`): the first string naming it, so a
     /// diagnostic points at `"{{ emial }}"` rather than at the whole body.
     fn place_of_var(&self, span: &Span, v: &Value, name: &str) -> Span {

@@ -221,8 +221,9 @@ impl Planner<'_> {
                     ok.push(a);
                 }
                 for k in m.keys().filter(|k| !ok.contains(&k.as_str())) {
+                    let at = self.key_span(&self.span(w), &[k]);
                     self.err(
-                        self.span(w),
+                        at,
                         format!("`{}` has no argument `{k}`", api_op.name),
                         suggest(k, &ok).or_else(|| Some(format!("it takes: {}", ok.join(", ")))),
                     );
@@ -275,8 +276,9 @@ impl Planner<'_> {
             .unwrap_or(true);
         if let Some(o) = arg.value.as_object() {
             for k in o.keys().filter(|k| !EXISTS_KEYS.contains(&k.as_str())) {
+                let at = self.key_span(&span, &[k]);
                 self.err(
-                    span.clone(),
+                    at,
                     format!("`exists` has no argument `{k}`"),
                     Some("`exists` takes `email` and `encode`".into()),
                 );
@@ -317,8 +319,9 @@ impl Planner<'_> {
             return None;
         };
         for k in spec.keys().filter(|k| !JWT_KEYS.contains(&k.as_str())) {
+            let at = self.key_span(&span, &["jwt", k]);
             self.err(
-                span.clone(),
+                at,
                 format!("`jwt` has no key `{k}`"),
                 suggest(k, &JWT_KEYS),
             );
