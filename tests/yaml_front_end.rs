@@ -10,15 +10,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every YAML file under `dir`, through the crate's own walker.
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            out.push(p);
-        }
-    }
+    let found = medusa_conform::walk::files(dir, &["yaml", "yml"]);
+    out.extend(found.unwrap_or_else(|e| panic!("read {}: {e}", dir.display())));
 }
 
 fn saphyr(text: &str) -> Value {
