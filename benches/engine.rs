@@ -217,7 +217,11 @@ fn reference_env() -> HashMap<String, String> {
 
 fn context(url: &str, env: &Arc<HashMap<String, String>>, seed: u64) -> Arc<Context> {
     Arc::new(Context {
-        client: medusa_conform::engine::http::client(&Default::default()).unwrap(),
+        client: medusa_conform::engine::http::client(
+            &Default::default(),
+            &"http://localhost".parse().unwrap(),
+        )
+        .unwrap(),
         target: url::Url::parse(url).unwrap(),
         env: env.clone(),
         cli_vars: vec![],

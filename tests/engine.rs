@@ -2220,6 +2220,9 @@ fn errors_inside_sub_documents_point_at_the_key() {
     for (yaml, msg, pos) in cases {
         let e = try_plan(yaml, &Specs::default()).unwrap_err();
         assert!(e.contains(msg), "{yaml}\n{e}");
-        assert!(e.contains(&format!("tests/scenario.yaml{pos}")), "{yaml}\n{e}");
+        assert!(
+            e.contains(&format!("tests/scenario.yaml{pos}")),
+            "{yaml}\n{e}"
+        );
     }
 }

@@ -41,7 +41,11 @@ async fn run_against(
     )]
     .into();
     let ctx = Arc::new(Context {
-        client: medusa_conform::engine::http::client(&Default::default()).unwrap(),
+        client: medusa_conform::engine::http::client(
+            &Default::default(),
+            &"http://localhost".parse().unwrap(),
+        )
+        .unwrap(),
         target: url::Url::parse(&server.url).unwrap(),
         env: Arc::new(env),
         cli_vars: vec![],

@@ -173,7 +173,11 @@ fn conformant_variations_pass_the_default_run_and_fail_strict() {
         .enable_all()
         .build()
         .unwrap();
-    let client = medusa_conform::engine::http::client(&Default::default()).unwrap();
+    let client = medusa_conform::engine::http::client(
+        &Default::default(),
+        &"http://localhost".parse().unwrap(),
+    )
+    .unwrap();
     let process_env: HashMap<String, String> = std::env::vars().collect();
     let upstream = process_env
         .get("MEDUSA_URL")

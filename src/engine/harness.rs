@@ -313,7 +313,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     };
     let target_url = url::Url::parse(&target)
         .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
-    let client = crate::engine::http::client(&opts.client)?;
+    let client = crate::engine::http::client(&opts.client, &target_url)?;
     rt.block_on(crate::engine::http::probe(&client, &target_url))?;
     let driver = start_driver(&rt, &opts, &args, &target)?;
     let ctx = Arc::new(Context {

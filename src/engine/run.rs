@@ -234,7 +234,7 @@ fn request_record(
         url: redactor.text(url.as_str()),
         headers: headers
             .iter()
-            .map(|(k, v)| (k.clone(), redactor.header(k, v)))
+            .map(|(k, v)| (k.clone(), redactor.header(k, v).into_owned()))
             .collect(),
         body: prepared
             .body
@@ -375,7 +375,7 @@ fn record_outcome(
         headers: resp
             .headers
             .iter()
-            .map(|(k, v)| (k.clone(), redactor.header(k, v)))
+            .map(|(k, v)| (k.clone(), redactor.header(k, v).into_owned()))
             .collect(),
         body,
         truncated: truncated || resp.truncated,

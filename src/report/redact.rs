@@ -4,6 +4,8 @@
 //! masked wherever it appears, also in its URL-encoded and JSON-escaped forms.
 
 use crate::report::event::StepReport;
+use memchr::memmem::Finder;
+use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 
 pub const MASK: &str = "***";
@@ -11,7 +13,17 @@ pub const MASK: &str = "***";
 /// Shared by a scenario's run; the set of secrets only grows.
 #[derive(Clone, Default, Debug)]
 pub struct Redactor {
-    secrets: Arc<RwLock<Vec<String>>>,
+    inner: Arc<RwLock<Vec<Form>>>,
+}
+
+/// One form of a secret with its searcher, built once: every step's request and response is
+/// scanned for every form, and building a substring searcher per scan was the largest part of
+/// a step's CPU. (An Aho-Corasick automaton over all forms costs more to rebuild, which it
+/// must be each time a step learns a secret, than these scans.)
+#[derive(Debug)]
+struct Form {
+    text: String,
+    finder: Finder<'static>,
 }
 
 impl Redactor {
@@ -21,22 +33,29 @@ impl Redactor {
         if secret.len() < 4 {
             return;
         }
-        let mut forms = vec![secret.to_string(), crate::percent::encode_component(secret)];
         let json = serde_json::to_string(secret).unwrap_or_default();
-        forms.push(json.trim_matches('"').to_string());
-        let mut s = self.secrets.write().unwrap_or_else(|e| e.into_inner());
+        let forms = [
+            Cow::Borrowed(secret),
+            crate::percent::encode_component(secret).into(),
+            json.trim_matches('"').to_string().into(),
+        ];
+        let mut s = self.inner.write().unwrap_or_else(|e| e.into_inner());
         for f in forms {
-            if !s.contains(&f) {
-                s.push(f);
+            if !s.iter().any(|known| known.text == f) {
+                let finder = Finder::new(f.as_bytes()).into_owned();
+                s.push(Form {
+                    text: f.into_owned(),
+                    finder,
+                });
             }
         }
         // Longest first, so a secret that contains another is masked whole.
-        s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        s.sort_by_key(|f| std::cmp::Reverse(f.text.len()));
     }
 
     /// How many secret forms are known (it only grows).
     pub fn len(&self) -> usize {
-        self.secrets.read().unwrap_or_else(|e| e.into_inner()).len()
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -45,41 +64,48 @@ impl Redactor {
 
     /// Masks every known secret in `text`.
     pub fn text(&self, text: &str) -> String {
-        let s = self.secrets.read().unwrap_or_else(|e| e.into_inner());
-        let mut out = text.to_string();
-        for secret in s.iter() {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
+        self.masked(text).into_owned()
+    }
+
+    /// `text` with every known secret masked; borrowed when there was none.
+    pub fn masked<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let forms = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = Cow::Borrowed(text);
+        for f in forms.iter() {
+            if f.finder.find(out.as_bytes()).is_some() {
+                out = Cow::Owned(out.replace(f.text.as_str(), MASK));
             }
         }
         out
     }
 
     /// Masks a header value: credentials by name, then known secrets.
-    pub fn header(&self, name: &str, value: &str) -> String {
-        match name.to_ascii_lowercase().as_str() {
-            "authorization" | "proxy-authorization" => match value.split_once(' ') {
-                Some((scheme, _)) => format!("{scheme} {MASK}"),
-                None => MASK.to_string(),
+    pub fn header<'a>(&self, name: &str, value: &'a str) -> Cow<'a, str> {
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        match () {
+            _ if is("authorization") || is("proxy-authorization") => match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} {MASK}").into(),
+                None => MASK.into(),
             },
-            "cookie" => value
+            _ if is("cookie") => value
                 .split(';')
                 .map(|c| match c.split_once('=') {
                     Some((n, _)) => format!("{}={MASK}", n.trim()),
                     None => MASK.to_string(),
                 })
                 .collect::<Vec<_>>()
-                .join("; "),
-            "set-cookie" => {
+                .join("; ")
+                .into(),
+            _ if is("set-cookie") => {
                 let (first, rest) = value.split_once(';').unwrap_or((value, ""));
                 let name = first.split_once('=').map(|(n, _)| n).unwrap_or(first);
                 if rest.is_empty() {
-                    format!("{name}={MASK}")
+                    format!("{name}={MASK}").into()
                 } else {
-                    format!("{name}={MASK};{}", self.text(rest))
+                    format!("{name}={MASK};{}", self.masked(rest)).into()
                 }
             }
-            _ => self.text(value),
+            _ => self.masked(value),
         }
     }
 }
@@ -90,9 +116,17 @@ impl StepReport {
     /// idempotent, so a record masked when it was made can be masked again once later secrets
     /// are known.
     pub fn redact(&mut self, r: &Redactor) {
-        let text = |s: &mut String| *s = r.text(s);
+        let text = |s: &mut String| {
+            if let Cow::Owned(masked) = r.masked(s) {
+                *s = masked;
+            }
+        };
         let headers = |hs: &mut Vec<(String, String)>| {
-            hs.iter_mut().for_each(|(k, v)| *v = r.header(k, v));
+            hs.iter_mut().for_each(|(k, v)| {
+                if let Cow::Owned(masked) = r.header(k, v) {
+                    *v = masked;
+                }
+            });
         };
         self.error.iter_mut().for_each(text);
         self.curl.iter_mut().for_each(text);

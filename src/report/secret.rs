@@ -32,8 +32,25 @@ const WORDS: &[&str] = &[
 /// Endings that make a one-case compound a secret (`newpassword`, `xsrftoken`).
 const ENDINGS: &[&str] = &["password", "passwd", "token", "secret"];
 
-/// Whether a value under this name is a secret.
+/// Whether a value under this name is a secret. Asked for every key of every JSON response,
+/// mostly the same few names: the answers are remembered (up to a bound).
 pub fn is_secret_name(name: &str) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, RwLock};
+    static KNOWN: LazyLock<RwLock<HashMap<String, bool>>> = LazyLock::new(Default::default);
+    const BOUND: usize = 4096;
+    if let Some(&answer) = KNOWN.read().unwrap_or_else(|e| e.into_inner()).get(name) {
+        return answer;
+    }
+    let answer = decide(name);
+    let mut known = KNOWN.write().unwrap_or_else(|e| e.into_inner());
+    if known.len() < BOUND {
+        known.insert(name.to_string(), answer);
+    }
+    answer
+}
+
+fn decide(name: &str) -> bool {
     let words = words(name);
     // CORS response headers name flags and header lists (`Access-Control-Allow-Credentials:
     // true`), never a credential.

@@ -61,7 +61,11 @@ pub fn plan_with(yaml: &str, specs: &Specs) -> plan::Scenario {
 
 pub fn ctx_env(uri: &str, env: HashMap<String, String>) -> run::Context {
     run::Context {
-        client: http::client(&http::ClientOptions::default()).unwrap(),
+        client: http::client(
+            &http::ClientOptions::default(),
+            &"http://localhost".parse().unwrap(),
+        )
+        .unwrap(),
         target: url::Url::parse(uri).unwrap(),
         env: Arc::new(env),
         cli_vars: vec![],

@@ -313,8 +313,11 @@ fn matrix(suite: &Suite) -> Result<(), Failed> {
             .map_err(|e| e.to_string())
     };
     let (default_suite, strict_suite) = (plan(false)?, plan(true)?);
-    let client =
-        medusa_conform::engine::http::client(&Default::default()).map_err(|e| e.to_string())?;
+    let client = medusa_conform::engine::http::client(
+        &Default::default(),
+        &"http://localhost".parse().unwrap(),
+    )
+    .map_err(|e| e.to_string())?;
     let env = Arc::new(env);
     // Every pass registers fresh customers: a new seed per pass keeps emails unique.
     let base_seed = medusa_conform::clock::now_secs() as u64;
