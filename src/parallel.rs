@@ -18,7 +18,8 @@ pub fn map<T: Sync, R: Send>(
     f: impl Fn(&T) -> R + Sync,
     on_panic: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let one = |item: &T| catch_unwind(AssertUnwindSafe(|| f(item))).unwrap_or_else(|_| on_panic(item));
+    let one =
+        |item: &T| catch_unwind(AssertUnwindSafe(|| f(item))).unwrap_or_else(|_| on_panic(item));
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)

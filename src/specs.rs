@@ -46,7 +46,11 @@ enum Level {
 
 impl Level {
     fn of(strict: bool) -> Level {
-        if strict { Level::Exact } else { Level::Contract }
+        if strict {
+            Level::Exact
+        } else {
+            Level::Contract
+        }
     }
 }
 
@@ -81,7 +85,9 @@ pub struct Compiled {
 
 impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Compiled").field(&self.schema().name).finish()
+        f.debug_tuple("Compiled")
+            .field(&self.schema().name)
+            .finish()
     }
 }
 
@@ -460,9 +466,15 @@ mod tests {
         specs.compile(["Ok"], true).unwrap();
         let bad = specs.get("Bad").unwrap();
         let err = bad.contract().unwrap_err().message.clone();
-        assert!(err.contains("Bad.json: the schema does not compile"), "{err}");
+        assert!(
+            err.contains("Bad.json: the schema does not compile"),
+            "{err}"
+        );
         let all = specs.compile_all().unwrap_err().to_string();
-        assert!(all.contains("Bad.json: the schema does not compile"), "{all}");
+        assert!(
+            all.contains("Bad.json: the schema does not compile"),
+            "{all}"
+        );
         assert!(!all.contains("Ok.json"), "{all}");
         // An unparseable file is still an error at load.
         std::fs::write(dir.path().join("Worse.json"), "{").unwrap();

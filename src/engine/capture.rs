@@ -4,11 +4,16 @@
 use crate::engine::actor::{Actor, SetCookie};
 use crate::engine::check::select;
 use crate::engine::http::Response;
-use crate::plan::{Capture, CaptureFrom};
 use crate::lang::template::RuntimeValue;
+use crate::plan::{Capture, CaptureFrom};
 use serde_json::Value;
 
-pub fn take(c: &Capture, r: &Response, json: Option<&Value>, actor: &Actor) -> Result<RuntimeValue, String> {
+pub fn take(
+    c: &Capture,
+    r: &Response,
+    json: Option<&Value>,
+    actor: &Actor,
+) -> Result<RuntimeValue, String> {
     let value = match &c.from {
         CaptureFrom::Json(p, text) => {
             let v = json.ok_or("the body is not JSON")?;

@@ -3,9 +3,9 @@
 
 use crate::engine::actor::SetCookie;
 use crate::engine::http::Response;
-use crate::plan::{Check, CookieAttr, Expectation, JwtCheck, StatusSpec};
 use crate::lang::predicate::{Mismatch, Pred};
-use crate::lang::template::{Scope, JsonTemplate};
+use crate::lang::template::{JsonTemplate, Scope};
+use crate::plan::{Check, CookieAttr, Expectation, JwtCheck, StatusSpec};
 use serde_json::Value;
 
 /// A failed expectation before redaction.
@@ -115,7 +115,8 @@ fn check_status(spec: &StatusSpec, r: &Response) -> Result<(), Failure> {
 /// itself spells out parameters (`application/json; charset=utf-8`).
 fn check_content_type(p: &Pred, r: &Response, scope: &mut Scope) -> Result<(), Failure> {
     let full = r.header("content-type");
-    let wants_full = matches!(p, Pred::Equals(JsonTemplate::Const(Value::String(s))) if s.contains(';'));
+    let wants_full =
+        matches!(p, Pred::Equals(JsonTemplate::Const(Value::String(s))) if s.contains(';'));
     let actual = full.map(|f| {
         if wants_full {
             f
@@ -292,8 +293,8 @@ fn check_jwt(j: &JwtCheck, json: Option<&Value>, scope: &mut Scope) -> Result<()
                 format!("expected a token string at {}", j.from_text),
             )
         })?;
-    let parts =
-        crate::engine::jwt::decode(token).map_err(|e| fail(&check, format!("expected a JWT: {e}")))?;
+    let parts = crate::engine::jwt::decode(token)
+        .map_err(|e| fail(&check, format!("expected a JWT: {e}")))?;
     for (where_, doc, preds) in [
         ("header", &parts.header, &j.header),
         ("claims", &parts.claims, &j.claims),

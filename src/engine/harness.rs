@@ -2,11 +2,11 @@
 //! libtest-mimic trial per scenario (in parallel, on one shared tokio runtime and HTTP client),
 //! collects the reports and hands them to the reporters. Returns a documented exit code.
 
+use crate::engine::run::Context;
 use crate::error::{Error, ExitCode, Selector};
-use crate::report::event::{ScenarioReport, Status};
 use crate::options::RunOptions;
 use crate::plan::Scenario;
-use crate::engine::run::Context;
+use crate::report::event::{ScenarioReport, Status};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::sync::{Arc, Mutex};
 
@@ -485,7 +485,9 @@ fn trials(
                 let (tx, rx) = std::sync::mpsc::channel();
                 let (task_scenarios, task_ctx) = (scenarios.clone(), ctx.clone());
                 rt.spawn(async move {
-                    let report = crate::engine::run::run_scenario(&task_scenarios[i], &task_ctx, iteration).await;
+                    let report =
+                        crate::engine::run::run_scenario(&task_scenarios[i], &task_ctx, iteration)
+                            .await;
                     let _ = tx.send(report);
                 });
                 let Ok(report) = rx.recv() else {

@@ -18,7 +18,10 @@ pub struct ClientOptions {
 pub const IDLE_REUSE: Duration = Duration::from_secs(3);
 
 /// The client for a run against `target`.
-pub fn client(o: &ClientOptions, target: &url::Url) -> Result<reqwest::Client, crate::error::Error> {
+pub fn client(
+    o: &ClientOptions,
+    target: &url::Url,
+) -> Result<reqwest::Client, crate::error::Error> {
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .retry(reqwest::retry::never())
@@ -40,7 +43,8 @@ pub fn client(o: &ClientOptions, target: &url::Url) -> Result<reqwest::Client, c
     }
     // Loading the system's CA certificates was 40 % of a short run's CPU: a plain-http target
     // (through no https proxy) never uses them, and no redirect is followed to another scheme.
-    let tls = target.scheme() == "https" || o.proxy.as_deref().is_some_and(|p| p.starts_with("https"));
+    let tls =
+        target.scheme() == "https" || o.proxy.as_deref().is_some_and(|p| p.starts_with("https"));
     if !tls && !o.insecure {
         b = b.tls_certs_only([]);
     }

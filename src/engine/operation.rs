@@ -9,7 +9,7 @@
 //! | `delete_session` | `auth.deleteSession()` | `DELETE /store/auth` |
 //! | `register` | `customers.create(payload)` | `POST /store/customers`, JSON body |
 
-use crate::lang::template::{Scope, JsonTemplate, RuntimeValue};
+use crate::lang::template::{JsonTemplate, RuntimeValue, Scope};
 use serde_json::Value;
 
 #[derive(Debug)]
@@ -172,7 +172,15 @@ impl Op {
                 body,
             } => {
                 p.method = method.clone();
-                raw_request(path, query, headers, json.as_ref(), body.as_ref(), scope, &mut p)?;
+                raw_request(
+                    path,
+                    query,
+                    headers,
+                    json.as_ref(),
+                    body.as_ref(),
+                    scope,
+                    &mut p,
+                )?;
             }
         }
         Ok(p)

@@ -3,10 +3,10 @@
 //! Produces a `ScenarioReport` whose every string has passed through the scenario's redactor.
 
 use crate::engine::actor::{Actor, SetCookie};
-use crate::report::event::*;
-use crate::plan::{Bearer, Scenario, Step};
-use crate::report::redact::Redactor;
 use crate::lang::template::{RuntimeValue, Scope};
+use crate::plan::{Bearer, Scenario, Step};
+use crate::report::event::*;
+use crate::report::redact::Redactor;
 use crate::report::secret::is_secret_name;
 use rand::SeedableRng;
 use serde_json::Value;
@@ -144,7 +144,8 @@ async fn exec_into(
     let api_op = step.op.api_op();
     if api_op.is_some_and(|o| o.local == Some(crate::api::Local::ResetToken)) {
         rep.attempts = 1;
-        let (resp, failures) = reset_token_step(rep, step, &prepared, ctx, st, started, strict).await;
+        let (resp, failures) =
+            reset_token_step(rep, step, &prepared, ctx, st, started, strict).await;
         record_outcome(rep, &resp, failures, &st.redactor);
         return Ok(());
     }

@@ -127,7 +127,10 @@ pub fn request_record(s: &Sent) -> crate::report::event::RequestRecord {
     if s.bearer {
         headers.push((
             "authorization".into(),
-            format!("Bearer {} (sent by the client)", crate::report::redact::MASK),
+            format!(
+                "Bearer {} (sent by the client)",
+                crate::report::redact::MASK
+            ),
         ));
     }
     crate::report::event::RequestRecord {

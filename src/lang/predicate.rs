@@ -2,7 +2,7 @@
 //! `absent`, `length`, `contains`, `one_of`, number comparisons, `starts_with`, `ends_with`,
 //! `keys`. Compiled once at plan time; evaluated against a value that may be absent.
 
-use crate::lang::template::{ParseError, Scope, JsonTemplate};
+use crate::lang::template::{JsonTemplate, ParseError, Scope};
 use regex::Regex;
 use serde_json::Value;
 
@@ -41,13 +41,19 @@ pub struct PredError {
     pub path: Vec<String>,
 }
 
-impl From<ParseError> for PredError {
-    fn from(e: ParseError) -> Self {
+impl PredError {
+    fn new(message: impl Into<String>, help: Option<String>) -> PredError {
         PredError {
-            message: e.message,
-            help: e.help,
+            message: message.into(),
+            help,
             path: Vec::new(),
         }
+    }
+}
+
+impl From<ParseError> for PredError {
+    fn from(e: ParseError) -> Self {
+        PredError::new(e.message, e.help)
     }
 }
 
@@ -83,74 +89,60 @@ impl Pred {
     /// One `key: argument` of a predicate map.
     fn compile_one(k: &str, arg: &Value) -> Result<Pred, PredError> {
         Ok(match k {
-                "equals" => Pred::Equals(JsonTemplate::compile(arg)?),
-                "not" => Pred::Not(Box::new(Pred::compile(arg)?)),
-                "matches" => {
-                    let s = arg.as_str().ok_or(PredError {
-                        message: "`matches` takes a regex string".into(),
-                        help: None,
-                        path: Vec::new(),
-                    })?;
-                    Pred::Matches(Regex::new(s).map_err(|e| PredError {
-                        message: format!("invalid regex: {e}"),
-                        help: None,
-                        path: Vec::new(),
-                    })?)
+            "equals" => Pred::Equals(JsonTemplate::compile(arg)?),
+            "not" => Pred::Not(Box::new(Pred::compile(arg)?)),
+            "matches" => {
+                let s = arg
+                    .as_str()
+                    .ok_or(PredError::new("`matches` takes a regex string", None))?;
+                let re = Regex::new(s)
+                    .map_err(|e| PredError::new(format!("invalid regex: {e}"), None))?;
+                Pred::Matches(re)
+            }
+            "type" => {
+                let s = arg.as_str().unwrap_or_default();
+                if !TYPES.contains(&s) {
+                    let help = format!("types: {}", TYPES.join(", "));
+                    return Err(PredError::new(format!("unknown type `{s}`"), Some(help)));
                 }
-                "type" => {
-                    let s = arg.as_str().unwrap_or_default();
-                    if !TYPES.contains(&s) {
-                        return Err(PredError {
-                            message: format!("unknown type `{s}`"),
-                            help: Some(format!("types: {}", TYPES.join(", "))),
-                            path: Vec::new(),
-                        });
-                    }
-                    Pred::Type(s.to_string())
-                }
-                "absent" | "exists" => {
-                    let b = arg.as_bool().ok_or(PredError {
-                        message: format!("`{k}` takes true or false"),
-                        help: None,
-                        path: Vec::new(),
-                    })?;
-                    Pred::Absent(if k == "absent" { b } else { !b })
-                }
-                "length" => Pred::Length(Box::new(Pred::compile(arg)?)),
-                "contains" => Pred::Contains(JsonTemplate::compile(arg)?),
-                "one_of" => {
-                    let a = arg.as_array().ok_or(PredError {
-                        message: "`one_of` takes a list".into(),
-                        help: None,
-                        path: Vec::new(),
-                    })?;
-                    Pred::OneOf(a.iter().map(JsonTemplate::compile).collect::<Result<_, _>>()?)
-                }
-                "gt" => Pred::Cmp(">", JsonTemplate::compile(arg)?),
-                "gte" => Pred::Cmp(">=", JsonTemplate::compile(arg)?),
-                "lt" => Pred::Cmp("<", JsonTemplate::compile(arg)?),
-                "lte" => Pred::Cmp("<=", JsonTemplate::compile(arg)?),
-                "starts_with" => Pred::StartsWith(JsonTemplate::compile(arg)?),
-                "ends_with" => Pred::EndsWith(JsonTemplate::compile(arg)?),
-                "keys" => {
-                    let a = arg.as_array().ok_or(PredError {
-                        message: "`keys` takes a list of names".into(),
-                        help: None,
-                        path: Vec::new(),
-                    })?;
-                    Pred::Keys(a.iter().map(crate::lang::template::value_text).collect())
-                }
-                other => {
-                    let hint = crate::suggest::did_you_mean(other, KEYWORDS.iter().copied())
-                        .unwrap_or_else(|| {
-                            "to compare with an object, write `{equals: {...}}`".into()
-                        });
-                    return Err(PredError {
-                        message: format!("unknown predicate `{other}`"),
-                        help: Some(hint),
-                        path: Vec::new(),
-                    });
-                }
+                Pred::Type(s.to_string())
+            }
+            "absent" | "exists" => {
+                let b = arg
+                    .as_bool()
+                    .ok_or_else(|| PredError::new(format!("`{k}` takes true or false"), None))?;
+                Pred::Absent(if k == "absent" { b } else { !b })
+            }
+            "length" => Pred::Length(Box::new(Pred::compile(arg)?)),
+            "contains" => Pred::Contains(JsonTemplate::compile(arg)?),
+            "one_of" => {
+                let a = arg
+                    .as_array()
+                    .ok_or(PredError::new("`one_of` takes a list", None))?;
+                Pred::OneOf(
+                    a.iter()
+                        .map(JsonTemplate::compile)
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            "gt" => Pred::Cmp(">", JsonTemplate::compile(arg)?),
+            "gte" => Pred::Cmp(">=", JsonTemplate::compile(arg)?),
+            "lt" => Pred::Cmp("<", JsonTemplate::compile(arg)?),
+            "lte" => Pred::Cmp("<=", JsonTemplate::compile(arg)?),
+            "starts_with" => Pred::StartsWith(JsonTemplate::compile(arg)?),
+            "ends_with" => Pred::EndsWith(JsonTemplate::compile(arg)?),
+            "keys" => {
+                let a = arg
+                    .as_array()
+                    .ok_or(PredError::new("`keys` takes a list of names", None))?;
+                Pred::Keys(a.iter().map(crate::lang::template::value_text).collect())
+            }
+            other => {
+                let hint = crate::suggest::did_you_mean(other, KEYWORDS.iter().copied())
+                    .unwrap_or_else(|| "to compare with an object, write `{equals: {...}}`".into());
+                let message = format!("unknown predicate `{other}`");
+                return Err(PredError::new(message, Some(hint)));
+            }
         })
     }
 

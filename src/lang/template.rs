@@ -433,7 +433,8 @@ fn call(name: &str, vals: &[RuntimeValue], scope: &mut Scope) -> Result<RuntimeV
         }
         "jwt_claims" => {
             let t = vals.first().ok_or("jwt_claims(token) needs a token")?;
-            let parts = crate::engine::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claims: {e}"))?;
+            let parts =
+                crate::engine::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claims: {e}"))?;
             return Ok(RuntimeValue {
                 value: parts.claims,
                 secret: t.secret,
@@ -443,11 +444,16 @@ fn call(name: &str, vals: &[RuntimeValue], scope: &mut Scope) -> Result<RuntimeV
             // One claim, e.g. `add(jwt_claim(token, 'iat'), 8)`: a time relative to when the
             // server issued the token, not to when the scenario started.
             let t = vals.first().ok_or("jwt_claim(token, name) needs a token")?;
-            let name = vals.get(1).ok_or("jwt_claim(token, name) needs a claim name")?;
-            let parts = crate::engine::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claim: {e}"))?;
+            let name = vals
+                .get(1)
+                .ok_or("jwt_claim(token, name) needs a claim name")?;
+            let parts =
+                crate::engine::jwt::decode(&t.as_text()).map_err(|e| format!("jwt_claim: {e}"))?;
             let claim = parts.claims.get(name.as_text().as_str()).cloned();
             return Ok(RuntimeValue {
-                value: claim.ok_or_else(|| format!("jwt_claim: the token has no claim `{}`", name.as_text()))?,
+                value: claim.ok_or_else(|| {
+                    format!("jwt_claim: the token has no claim `{}`", name.as_text())
+                })?,
                 secret: t.secret,
             });
         }
@@ -471,9 +477,11 @@ impl JsonTemplate {
     pub fn compile(v: &Value) -> Result<JsonTemplate, ParseError> {
         Ok(match v {
             Value::String(s) if s.contains("{{") => JsonTemplate::Tmpl(Template::parse(s)?),
-            Value::Array(a) => {
-                JsonTemplate::Array(a.iter().map(JsonTemplate::compile).collect::<Result<_, _>>()?)
-            }
+            Value::Array(a) => JsonTemplate::Array(
+                a.iter()
+                    .map(JsonTemplate::compile)
+                    .collect::<Result<_, _>>()?,
+            ),
             Value::Object(o) => JsonTemplate::Object(
                 o.iter()
                     .map(|(k, v)| Ok((k.clone(), JsonTemplate::compile(v)?)))
@@ -597,7 +605,8 @@ mod tests {
     fn whole_expression_keeps_type() {
         let env = HashMap::new();
         let mut s = scope(&env);
-        s.vars.insert("n".into(), RuntimeValue::plain(Value::from(3)));
+        s.vars
+            .insert("n".into(), RuntimeValue::plain(Value::from(3)));
         assert_eq!(
             Template::parse("{{ n }}")
                 .unwrap()
@@ -635,7 +644,9 @@ mod tests {
             .unwrap();
         assert_eq!(v.value, Value::from(1_700_000_008));
         assert!(v.secret, "derived from a secret token");
-        let missing = Template::parse("{{ jwt_claim(t, 'exp') }}").unwrap().eval(&mut s);
+        let missing = Template::parse("{{ jwt_claim(t, 'exp') }}")
+            .unwrap()
+            .eval(&mut s);
         assert!(missing.unwrap_err().contains("no claim `exp`"));
     }
 

@@ -58,8 +58,7 @@ impl Planner<'_> {
             self.err(
                 at,
                 format!("capture `{name}` has no option `{k}`"),
-                suggest(k, &CAPTURE_KEYS)
-                    .or(Some(format!("options: {}", CAPTURE_KEYS.join(", ")))),
+                suggest(k, &CAPTURE_KEYS).or(Some(format!("options: {}", CAPTURE_KEYS.join(", ")))),
             );
             return None;
         }

@@ -5,9 +5,9 @@
 use super::{Check, CookieAttr, Expectation, JwtCheck, StatusSpec};
 use super::{Planner, suggest};
 use crate::lang::predicate::Pred;
+use crate::scenario::Spanned;
 use crate::scenario::{ExpectDoc, JwtExpectDoc, SValue, SpannedMap};
 use serde_json::Value;
-use crate::scenario::Spanned;
 
 // The allowed keys of `sent:` and cookie expectations, from the scenario format's one definition.
 use crate::scenario::shape::{COOKIE_ATTRS, SENT_FIELDS};
@@ -173,7 +173,10 @@ impl Planner<'_> {
             self.err(
                 span,
                 "`sent` is a map of what the client put on the wire",
-                Some("e.g. `sent: {method: GET, path: /store/auth, cookie: true, bearer: false}`".into()),
+                Some(
+                    "e.g. `sent: {method: GET, path: /store/auth, cookie: true, bearer: false}`"
+                        .into(),
+                ),
             );
             return None;
         };
@@ -184,7 +187,8 @@ impl Planner<'_> {
                 self.err(
                     at,
                     format!("`sent` has no field `{k}`"),
-                    suggest(k, &SENT_FIELDS).or(Some(format!("fields: {}", SENT_FIELDS.join(", ")))),
+                    suggest(k, &SENT_FIELDS)
+                        .or(Some(format!("fields: {}", SENT_FIELDS.join(", ")))),
                 );
                 continue;
             }

@@ -2,15 +2,15 @@
 //! of the scenario's API table), with what bearer token, cookies, headers, retry and timeout.
 //! Its `expect:` and `capture:` are compiled by `expect.rs` and `capture.rs`.
 
-use super::{Planner, suggest};
 use super::{Bearer, DEFAULT_ACTOR, DEFAULT_STEP_TIMEOUT, JwtSpec, Step};
+use super::{Planner, suggest};
 use crate::api::{ApiOp, Cred};
 use crate::engine::operation::Op;
 use crate::lang::template::JsonTemplate;
+use crate::scenario::Spanned;
 use crate::scenario::source::Span;
 use crate::scenario::{RequestDoc, SValue, StepDoc};
 use serde_json::Value;
-use crate::scenario::Spanned;
 use std::time::Duration;
 
 // The keys of the sub-documents checked here, from the scenario format's one definition.
@@ -265,10 +265,10 @@ impl Planner<'_> {
     /// `exists: {email, encode}`; the e-mail is a template, compiled (and reported) once.
     fn exists(&mut self, arg: &SValue) -> Option<Op> {
         let span = self.span(arg);
-        let email = arg
-            .value
-            .get("email")
-            .map(|e| self.template_at(&span, e).unwrap_or(JsonTemplate::Const(Value::Null)));
+        let email = arg.value.get("email").map(|e| {
+            self.template_at(&span, e)
+                .unwrap_or(JsonTemplate::Const(Value::Null))
+        });
         let encode = arg
             .value
             .get("encode")
@@ -320,11 +320,7 @@ impl Planner<'_> {
         };
         for k in spec.keys().filter(|k| !JWT_KEYS.contains(&k.as_str())) {
             let at = self.key_span(&span, &["jwt", k]);
-            self.err(
-                at,
-                format!("`jwt` has no key `{k}`"),
-                suggest(k, &JWT_KEYS),
-            );
+            self.err(at, format!("`jwt` has no key `{k}`"), suggest(k, &JWT_KEYS));
         }
         let empty = Value::Object(Default::default());
         let claims = self.template_at(&span, spec.get("claims").unwrap_or(&empty))?;
@@ -351,4 +347,3 @@ impl Planner<'_> {
         }))
     }
 }
-

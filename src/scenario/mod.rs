@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
-pub use yaml::Spanned;
 use shape::templates_help;
+pub use yaml::Spanned;
 
 /// An ordered map whose keys and values keep their YAML locations.
 #[derive(Debug, Clone)]

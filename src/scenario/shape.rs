@@ -184,9 +184,14 @@ shape!(Predicate, "predicate", inline = false, |g| json_schema!({
 
 /// A number, or a template giving one.
 pub struct NumberOrTemplate;
-shape!(NumberOrTemplate, "numberOrTemplate", inline = true, |_g| json_schema!({
-    "type": ["number", "string"]
-}));
+shape!(
+    NumberOrTemplate,
+    "numberOrTemplate",
+    inline = true,
+    |_g| json_schema!({
+        "type": ["number", "string"]
+    })
+);
 
 /// Text (a number is compared as its text).
 pub struct Text;
@@ -280,11 +285,16 @@ shape!(CookieAttrName, "cookieAttr", inline = true, |_g| {
 
 /// `JSONPath: predicate`.
 pub struct JsonExpectations;
-shape!(JsonExpectations, "jsonExpectations", inline = true, |g| json_schema!({
-    "type": "object",
-    "propertyNames": g.subschema_for::<JsonPath>(),
-    "additionalProperties": g.subschema_for::<Predicate>()
-}));
+shape!(
+    JsonExpectations,
+    "jsonExpectations",
+    inline = true,
+    |g| json_schema!({
+        "type": "object",
+        "propertyNames": g.subschema_for::<JsonPath>(),
+        "additionalProperties": g.subschema_for::<Predicate>()
+    })
+);
 
 /// What the client put on the wire for this call (through a driver: the wire record's last
 /// request; otherwise the harness's own request). Each field takes a predicate.
@@ -346,10 +356,15 @@ pub struct BearerJwt {
 
 /// A map, or a template giving one.
 pub struct ObjectOrTemplate;
-shape!(ObjectOrTemplate, "objectOrTemplate", inline = true, |_g| json_schema!({
-    "type": ["object", "string"],
-    "additionalProperties": true
-}));
+shape!(
+    ObjectOrTemplate,
+    "objectOrTemplate",
+    inline = true,
+    |_g| json_schema!({
+        "type": ["object", "string"],
+        "additionalProperties": true
+    })
+);
 
 /// The algorithms `bearer: {jwt: {alg}}` signs with.
 #[derive(JsonSchema)]

@@ -2,13 +2,11 @@
 //! (a `String` field takes the text as written, an untyped value the core schema's meaning),
 //! and every error is placed at the innermost value it concerns; an unknown key at the key.
 
+use super::Error;
 use super::node::{Kind, Node, Plain, resolve};
 use super::spanned::MARKER;
-use super::Error;
 use serde::de::value::U64Deserializer;
-use serde::de::{
-    DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 impl<'de> Deserializer<'de> for Node {
     type Error = Error;
@@ -147,7 +145,10 @@ struct Map {
 impl<'de> MapAccess<'de> for Map {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
@@ -210,7 +211,10 @@ mod tests {
         assert_eq!((d.name.loc.line, d.name.loc.col, d.name.loc.len), (1, 7, 3));
         assert_eq!(d.n, Some(5));
         let v = d.v.unwrap();
-        assert_eq!(v.value, serde_json::json!({"a": [1, "x", "yes", null, 2.5]}));
+        assert_eq!(
+            v.value,
+            serde_json::json!({"a": [1, "x", "yes", null, 2.5]})
+        );
         assert_eq!((v.loc.line, v.loc.col), (3, 4));
     }
 

@@ -32,9 +32,9 @@ fn walk<'a>(mut node: &'a Node, path: &[Step]) -> Option<(Option<Loc>, &'a Node)
     for step in path {
         node = match (&node.kind, step) {
             (Kind::Map(entries), Step::Key(name)) => {
-                let (k, v) = entries.iter().find(|(k, _)| {
-                    matches!(&k.kind, Kind::Scalar { text, .. } if text == name)
-                })?;
+                let (k, v) = entries
+                    .iter()
+                    .find(|(k, _)| matches!(&k.kind, Kind::Scalar { text, .. } if text == name))?;
                 key = Some(k.loc);
                 v
             }
@@ -48,13 +48,17 @@ fn walk<'a>(mut node: &'a Node, path: &[Step]) -> Option<(Option<Loc>, &'a Node)
 /// The collection that starts at `at` (a block map starts where its first key does: the map,
 /// found first, is the one meant).
 fn find(node: &Node, at: Loc) -> Option<&Node> {
-    if (node.loc.line, node.loc.col) == (at.line, at.col) && !matches!(node.kind, Kind::Scalar { .. }) {
+    if (node.loc.line, node.loc.col) == (at.line, at.col)
+        && !matches!(node.kind, Kind::Scalar { .. })
+    {
         return Some(node);
     }
     match &node.kind {
         Kind::Scalar { .. } => None,
         Kind::Seq(items) => items.iter().find_map(|n| find(n, at)),
-        Kind::Map(entries) => entries.iter().find_map(|(k, v)| find(k, at).or_else(|| find(v, at))),
+        Kind::Map(entries) => entries
+            .iter()
+            .find_map(|(k, v)| find(k, at).or_else(|| find(v, at))),
     }
 }
 
@@ -64,14 +68,23 @@ mod tests {
     fn finds_a_nested_key() {
         let text = "expect:\n  json:\n    $.a: {not: {lenght: 1}}\n";
         let at = super::parse(text).unwrap();
-        let super::Kind::Map(top) = &at.kind else { panic!() };
-        let super::Kind::Map(expect) = &top[0].1.kind else { panic!() };
-        let super::Kind::Map(json) = &expect[0].1.kind else { panic!() };
+        let super::Kind::Map(top) = &at.kind else {
+            panic!()
+        };
+        let super::Kind::Map(expect) = &top[0].1.kind else {
+            panic!()
+        };
+        let super::Kind::Map(json) = &expect[0].1.kind else {
+            panic!()
+        };
         let pred = json[0].1.loc;
         let path = ["not".to_string(), "lenght".to_string()];
         let loc = super::key(text, pred, &path).unwrap();
         assert_eq!((loc.line, loc.col), (3, 17));
-        let deep = [super::Step::Key("not".into()), super::Step::Key("lenght".into())];
+        let deep = [
+            super::Step::Key("not".into()),
+            super::Step::Key("lenght".into()),
+        ];
         let loc = super::value(text, pred, &deep).unwrap();
         assert_eq!((loc.line, loc.col), (3, 25));
     }

@@ -23,7 +23,10 @@ pub struct Node {
 pub enum Kind {
     /// The text as written; `plain` scalars are resolved by the YAML 1.2 core schema when the
     /// target type does not say (a `String` field keeps `007` as "007").
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -191,13 +194,18 @@ pub fn parse(text: &str) -> Result<Node, Error> {
                             other => return Err(unsupported_tag(other, loc)),
                         }
                     }
-                    Some(t) => return Err(unsupported_tag(&format!("{}{}", t.handle, t.suffix), loc)),
+                    Some(t) => {
+                        return Err(unsupported_tag(&format!("{}{}", t.handle, t.suffix), loc));
+                    }
                 };
                 let text = text.into_owned();
-                b.value(Node {
-                    kind: Kind::Scalar { text, plain },
-                    loc,
-                }, anchor)?;
+                b.value(
+                    Node {
+                        kind: Kind::Scalar { text, plain },
+                        loc,
+                    },
+                    anchor,
+                )?;
             }
             Event::Alias(id) => {
                 let loc = at.at(&span, true);
@@ -360,7 +368,8 @@ fn merge(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Error> {
     if !entries.iter().any(|(k, _)| k.is_merge_key()) {
         return Ok(entries);
     }
-    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| k.is_merge_key());
+    let (merges, mut own): (Vec<_>, Vec<_>) =
+        entries.into_iter().partition(|(k, _)| k.is_merge_key());
     for (_, value) in merges {
         let sources = match value.kind {
             Kind::Seq(items) => items,
@@ -371,7 +380,9 @@ fn merge(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Error> {
                 return Err(Error::new("`<<` merges maps only", source.loc));
             };
             for (k, v) in extra {
-                let taken = own.iter().any(|(o, _)| o.key_text().is_some() && o.key_text() == k.key_text());
+                let taken = own
+                    .iter()
+                    .any(|(o, _)| o.key_text().is_some() && o.key_text() == k.key_text());
                 if !taken {
                     own.push((k, v));
                 }
@@ -412,7 +423,9 @@ mod tests {
     fn anchors_merges_and_duplicates() {
         let n = parse("base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  b: 3\n").unwrap();
         let Kind::Map(top) = n.kind else { panic!() };
-        let Kind::Map(x) = &top[1].1.kind else { panic!() };
+        let Kind::Map(x) = &top[1].1.kind else {
+            panic!()
+        };
         let keys: Vec<_> = x.iter().map(|(k, _)| k.key_text().unwrap()).collect();
         assert_eq!(keys, ["b", "a"]);
         let e = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
@@ -424,8 +437,14 @@ mod tests {
     fn hostile_input_fails_fast() {
         let mut laughs = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
-            laughs += &format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n");
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            laughs += &format!(
+                "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            );
         }
         let e = parse(&laughs).unwrap_err();
         assert!(e.message.contains("aliases expand"), "{e}");

@@ -38,7 +38,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                 };
                 Ok(Spanned { value, loc })
             }
-            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            fn visit_newtype_struct<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
                 let value = T::deserialize(d)?;
                 Ok(Spanned {
                     value,
