@@ -292,20 +292,7 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
     let target = match opts.target.clone() {
         Some(t) => t,
         None => {
-            let s = rt
-                .block_on(crate::server::embedded::start(api))
-                .map_err(|e| Error::Internal(format!("embedded server: {e}")))?;
-            eprintln!(
-                "medusa-conform: no --target or MEDUSA_URL given: running against the embedded reference server at {} \
-                 ({}; pass --target URL to test a real deployment)",
-                s.url, s.description
-            );
-            // Tokens that scenarios forge must be signed with the secret of the server under test.
-            opts.env.extend(s.env.iter().cloned());
-            if s.publishable_key.is_some() {
-                opts.publishable_key = s.publishable_key.clone();
-                opts.events = s.events.clone();
-            }
+            let s = start_embedded(&rt, api, &mut opts)?;
             let url = s.url.clone();
             server = Some(s);
             url
@@ -348,6 +335,29 @@ pub fn run(mut opts: RunOptions) -> Result<ExitCode, Error> {
         return Err(Error::Driver(e));
     }
     verdict(&reports, conclusion.has_failed(), opts.fail_on_skip)
+}
+
+/// No target given: the embedded reference server for `api`, whose secrets (tokens that
+/// scenarios forge must be signed with the server's) and key the run then uses.
+fn start_embedded(
+    rt: &tokio::runtime::Runtime,
+    api: &str,
+    opts: &mut RunOptions,
+) -> Result<crate::server::embedded::Embedded, Error> {
+    let s = rt
+        .block_on(crate::server::embedded::start(api))
+        .map_err(|e| Error::Internal(format!("embedded server: {e}")))?;
+    eprintln!(
+        "medusa-conform: no --target or MEDUSA_URL given: running against the embedded reference server at {} \
+         ({}; pass --target URL to test a real deployment)",
+        s.url, s.description
+    );
+    opts.env.extend(s.env.iter().cloned());
+    if s.publishable_key.is_some() {
+        opts.publishable_key = s.publishable_key.clone();
+        opts.events = s.events.clone();
+    }
+    Ok(s)
 }
 
 /// Starts `--driver`, if given, sized to how many scenarios run at once.

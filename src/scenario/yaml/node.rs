@@ -4,7 +4,7 @@
 
 use super::Error;
 use crate::scenario::source::Loc;
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use std::collections::HashMap;
 
 /// Deeper than any scenario needs; keeps the recursive deserializer off the stack's end.
@@ -184,103 +184,43 @@ pub fn parse(text: &str) -> Result<Node, Error> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let loc = at.at(&span, true);
-                let plain = style == ScalarStyle::Plain;
-                let plain = match tag.as_deref() {
-                    None => plain,
-                    Some(t) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
-                        match t.suffix.as_str() {
-                            "str" => false,
-                            "int" | "float" | "bool" | "null" => true,
-                            other => return Err(unsupported_tag(other, loc)),
-                        }
-                    }
-                    Some(t) => {
-                        return Err(unsupported_tag(&format!("{}{}", t.handle, t.suffix), loc));
-                    }
-                };
+                let plain = resolvable(style, tag.as_deref(), loc)?;
                 let text = text.into_owned();
-                b.value(
-                    Node {
-                        kind: Kind::Scalar { text, plain },
-                        loc,
-                    },
-                    anchor,
-                )?;
+                let kind = Kind::Scalar { text, plain };
+                b.value(Node { kind, loc }, anchor)?;
             }
-            Event::Alias(id) => {
-                let loc = at.at(&span, true);
-                let Some(target) = b.anchors.get(&id) else {
-                    return Err(Error::new("an alias to an unknown anchor", loc));
-                };
-                b.aliased += target.size();
-                if b.aliased > MAX_ALIASED_NODES {
-                    let msg = format!("aliases expand to more than {MAX_ALIASED_NODES} values");
-                    return Err(Error::new(msg, loc));
-                }
-                let mut node = target.clone();
-                node.loc = loc;
-                b.value(node, 0)?;
-            }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                let loc = at.at(&span, false);
-                if b.stack.len() >= MAX_DEPTH {
-                    let msg = format!("values nested deeper than {MAX_DEPTH} levels");
-                    return Err(Error::new(msg, loc));
-                }
-                b.stack.push(match event {
-                    Event::SequenceStart(..) => Frame::Seq {
-                        items: Vec::new(),
-                        loc,
-                        anchor,
-                    },
-                    _ => Frame::Map {
-                        entries: Vec::new(),
-                        key: None,
-                        loc,
-                        anchor,
-                    },
-                });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match b.stack.pop() {
-                    Some(Frame::Seq { items, loc, anchor }) => (
-                        Node {
-                            kind: Kind::Seq(items),
-                            loc,
-                        },
-                        anchor,
-                    ),
-                    Some(Frame::Map {
-                        entries,
-                        loc,
-                        anchor,
-                        ..
-                    }) => (
-                        Node {
-                            kind: Kind::Map(merge(entries)?),
-                            loc,
-                        },
-                        anchor,
-                    ),
-                    None => continue,
-                };
-                b.value(node, anchor)?;
-            }
+            Event::Alias(id) => b.alias(id, at.at(&span, true))?,
+            Event::SequenceStart(anchor, _) => b.open(true, anchor, at.at(&span, false))?,
+            Event::MappingStart(anchor, _) => b.open(false, anchor, at.at(&span, false))?,
+            Event::SequenceEnd | Event::MappingEnd => b.close()?,
             Event::StreamEnd => break,
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
         }
     }
-    b.root.ok_or_else(|| {
-        Error::new(
-            "the file holds no YAML document",
-            Loc {
-                line: 1,
-                col: 1,
-                offset: Some(0),
-                len: 0,
-            },
-        )
-    })
+    let start = Loc {
+        line: 1,
+        col: 1,
+        offset: Some(0),
+        len: 0,
+    };
+    b.root
+        .ok_or_else(|| Error::new("the file holds no YAML document", start))
+}
+
+/// Whether a scalar is resolved by the core schema (plain, or tagged `!!int` and the like) or
+/// is a string as written (quoted, block, or `!!str`). Other tags are refused.
+fn resolvable(style: ScalarStyle, tag: Option<&Tag>, loc: Loc) -> Result<bool, Error> {
+    match tag {
+        None => Ok(style == ScalarStyle::Plain),
+        Some(t) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
+            match t.suffix.as_str() {
+                "str" => Ok(false),
+                "int" | "float" | "bool" | "null" => Ok(true),
+                other => Err(unsupported_tag(other, loc)),
+            }
+        }
+        Some(t) => Err(unsupported_tag(&format!("{}{}", t.handle, t.suffix), loc)),
+    }
 }
 
 /// The parser notices a missing `}` or `]` only where the file ends or the next key starts;
@@ -337,6 +277,59 @@ impl Node {
 }
 
 impl Builder {
+    /// A copy of the anchored value, placed where the alias is.
+    fn alias(&mut self, id: usize, loc: Loc) -> Result<(), Error> {
+        let Some(target) = self.anchors.get(&id) else {
+            return Err(Error::new("an alias to an unknown anchor", loc));
+        };
+        self.aliased += target.size();
+        if self.aliased > MAX_ALIASED_NODES {
+            let msg = format!("aliases expand to more than {MAX_ALIASED_NODES} values");
+            return Err(Error::new(msg, loc));
+        }
+        let mut node = target.clone();
+        node.loc = loc;
+        self.value(node, 0)
+    }
+
+    /// Starts a list (`seq`) or a map.
+    fn open(&mut self, seq: bool, anchor: usize, loc: Loc) -> Result<(), Error> {
+        if self.stack.len() >= MAX_DEPTH {
+            let msg = format!("values nested deeper than {MAX_DEPTH} levels");
+            return Err(Error::new(msg, loc));
+        }
+        self.stack.push(if seq {
+            Frame::Seq {
+                items: Vec::new(),
+                loc,
+                anchor,
+            }
+        } else {
+            Frame::Map {
+                entries: Vec::new(),
+                key: None,
+                loc,
+                anchor,
+            }
+        });
+        Ok(())
+    }
+
+    /// Ends the innermost list or map, merge keys applied.
+    fn close(&mut self) -> Result<(), Error> {
+        let (kind, loc, anchor) = match self.stack.pop() {
+            Some(Frame::Seq { items, loc, anchor }) => (Kind::Seq(items), loc, anchor),
+            Some(Frame::Map {
+                entries,
+                loc,
+                anchor,
+                ..
+            }) => (Kind::Map(merge(entries)?), loc, anchor),
+            None => return Ok(()),
+        };
+        self.value(Node { kind, loc }, anchor)
+    }
+
     /// Adds a finished value to the collection being built (or makes it the document).
     fn value(&mut self, node: Node, anchor: usize) -> Result<(), Error> {
         if anchor != 0 {
