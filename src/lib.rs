@@ -21,72 +21,43 @@ pub mod options;
 pub mod report;
 pub mod server;
 
-// The crate's own modules: private, or hidden-`pub` under the `internals` feature, which only
-// this package's tests and benchmarks turn on (through the dev-dependency on itself in
-// Cargo.toml), so they can reach the engine without it being API. Written out rather than made
-// by a macro: `cargo fmt` only formats the files of modules it can see declared.
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod api;
-#[cfg(not(feature = "internals"))]
-mod api;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod diagnostic;
-#[cfg(not(feature = "internals"))]
-mod diagnostic;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod engine;
-#[cfg(not(feature = "internals"))]
-mod engine;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod lang;
-#[cfg(not(feature = "internals"))]
-mod lang;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod plan;
-#[cfg(not(feature = "internals"))]
-mod plan;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod scenario;
-#[cfg(not(feature = "internals"))]
-mod scenario;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod specs;
-#[cfg(not(feature = "internals"))]
-mod specs;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod suggest;
-#[cfg(not(feature = "internals"))]
-mod suggest;
+/// Declares the crate's own modules: `pub(crate)`, or hidden-`pub` under the `internals` feature,
+/// which only this package's tests and benchmarks turn on (through the dev-dependency on itself
+/// in Cargo.toml), so they can reach the engine without it being API.
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        pub(crate) mod $name;
+    )*};
+}
+internal_modules!(
+    api, diagnostic, engine, lang, plan, scenario, specs, suggest
+);
 
 // Decisions several folders share, each made in one place.
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod clock;
-#[cfg(not(feature = "internals"))]
-mod clock;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod parallel;
-#[cfg(not(feature = "internals"))]
-mod parallel;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod percent;
-#[cfg(not(feature = "internals"))]
-mod percent;
-#[cfg(feature = "internals")]
-#[doc(hidden)]
-pub mod walk;
-#[cfg(not(feature = "internals"))]
-mod walk;
+internal_modules!(clock, parallel, percent, walk);
+
+// `cargo fmt` does not look inside macros: this module, which the compiler never sees, shows
+// it the files of the modules above (tests/layout.rs checks that the two lists agree).
+#[cfg(rustfmt)]
+#[path = "."]
+mod shown_to_cargo_fmt {
+    mod api;
+    mod clock;
+    mod diagnostic;
+    mod engine;
+    mod lang;
+    mod parallel;
+    mod percent;
+    mod plan;
+    mod scenario;
+    mod specs;
+    mod suggest;
+    mod walk;
+}
 
 pub use crate::diagnostic::Diagnostic;
 pub use crate::engine::harness::{lint, run};
