@@ -462,3 +462,39 @@ fn reports_name_the_protocol_the_driver_and_the_client() {
     );
     assert!(xml.contains(r#"<property name="client" value=""#), "{xml}");
 }
+
+/// Driver mode: an actor that only prepares the server in `setup` (here a registrar) goes over
+/// direct HTTP, so the run keeps its curl replay; the actor of `steps` is the client under test
+/// (its request record is the driver's wire record, with no curl).
+#[test]
+fn only_the_actors_of_steps_go_through_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("setup-over-http.yaml");
+    std::fs::write(
+        &scenario,
+        "name: setup over HTTP\nvars:\n  email: \"{{ unique_email() }}\"\n  password: \"{{ random_string(16) }}\"\n\
+         setup:\n  - as: registrar\n    register: {email: \"{{ email }}\", password: \"{{ password }}\"}\n    expect: {status: 200}\n\
+         steps:\n  - authenticate: {email: \"{{ email }}\", password: \"{{ password }}\"}\n    expect: {status: 200}\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    let o = mc(&[
+        "run",
+        "--driver",
+        FIXTURE,
+        scenario.to_str().unwrap(),
+        "--json",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let steps = doc["scenarios"][0]["steps"].as_array().unwrap();
+    let curl = |i: usize| steps[i].get("curl").is_some_and(|c| !c.is_null());
+    assert_eq!(steps.len(), 2, "{doc}");
+    assert!(curl(0), "the registrar's setup step went over HTTP: {doc}");
+    assert!(
+        !curl(1),
+        "the step under test went through the client: {doc}"
+    );
+}

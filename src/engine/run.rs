@@ -10,7 +10,7 @@ use crate::report::redact::Redactor;
 use crate::report::secret::is_secret_name;
 use rand::SeedableRng;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -85,9 +85,25 @@ struct RunState<'a> {
     run_id: (String, u32),
     /// Reset tokens already handed out by `reset_token` calls in this scenario.
     reset_tokens: Vec<String>,
+    /// In driver mode, the actors that are the client under test: those of `steps`. An actor
+    /// that only appears in `setup`/`teardown` (a registrar, say) prepares or cleans the
+    /// server over direct HTTP: it is not what is tested, and each client actor costs a
+    /// browser context (most of driver mode's CPU).
+    client_actors: HashSet<String>,
 }
 
 impl RunState<'_> {
+    /// The driver and the client operation when `step` goes through the client.
+    fn through_client<'c>(
+        &self,
+        ctx: &'c Context,
+        step: &Step,
+    ) -> Option<(&'c crate::driver::Driver, &'static str)> {
+        let op = step.op.client_op()?;
+        let d = ctx.driver.as_deref()?;
+        self.client_actors.contains(&step.actor).then_some((d, op))
+    }
+
     fn secret(&self, v: &RuntimeValue) {
         if v.secret {
             match &v.value {
@@ -153,7 +169,7 @@ async fn exec_into(
     let headers = request_headers(step, ctx, st, &prepared, &url)?;
     let request = request_record(&prepared, &url, &headers, &st.redactor);
     // Through a driver the client builds the request: no curl replays it.
-    if ctx.driver.is_none() || step.op.client_op().is_none() {
+    if st.through_client(ctx, step).is_none() {
         rep.curl = Some(crate::report::replay::command(&request));
     }
     rep.request = Some(request);
@@ -277,7 +293,7 @@ async fn send_until_settled(
                 return Err(format!("{} {url}: {e}", out.prepared.method));
             }
         };
-        if ctx.driver.is_some()
+        if st.through_client(ctx, step).is_some()
             && let Some(s) = &resp.sent
         {
             // What the client sent, not what the harness would have sent.
@@ -304,7 +320,7 @@ async fn send_once(
     st: &RunState<'_>,
     out: &Outgoing<'_>,
 ) -> Result<crate::engine::http::Response, String> {
-    if let (Some(d), Some(op)) = (&ctx.driver, step.op.client_op()) {
+    if let Some((d, op)) = st.through_client(ctx, step) {
         let actor = crate::engine::seam::actor_id(&st.run_id.0, st.run_id.1, &step.actor);
         return crate::engine::seam::send(d, &actor, op, out.prepared).await;
     }
@@ -546,7 +562,7 @@ pub async fn run_scenario(sc: &Scenario, ctx: &Context, iteration: u32) -> Scena
     let mut failed = run_phases(sc, ctx, &mut st, started, &mut report, &mut known_at).await;
     if let Some(d) = &ctx.driver {
         // Frees the actors' client instances (a browser context each for medusa-js).
-        for a in st.actors.keys() {
+        for a in st.actors.keys().filter(|a| st.client_actors.contains(*a)) {
             let id = crate::engine::seam::actor_id(&sc.name, iteration, a);
             if let Err(crate::driver::CallError::Fatal(_)) = d.reset(&id).await {
                 failed = true;
@@ -677,6 +693,7 @@ impl<'a> RunState<'a> {
             redactor: Redactor::default(),
             run_id: (sc.name.clone(), iteration),
             reset_tokens: Vec::new(),
+            client_actors: sc.steps.iter().map(|s| s.actor.clone()).collect(),
         }
     }
 }
