@@ -123,11 +123,11 @@ impl Map {
         let doc: MapDoc = match crate::scenario::yaml::from_str(&file.text) {
             Ok(d) => d,
             Err(e) => {
-                let mut d = Diagnostic::new(format!("invalid coverage map: {e}"));
-                if let Some(loc) = e.loc {
-                    d = d.at(Span::new(&file, loc));
-                }
-                return Err(vec![d.help("see docs/coverage.md for the map's format")]);
+                let mut d = e.diagnostic(&file);
+                d.message = format!("invalid coverage map: {}", d.message);
+                d.help
+                    .get_or_insert("see docs/coverage.md for the map's format".into());
+                return Err(vec![d]);
             }
         };
         let mut problems = Vec::new();

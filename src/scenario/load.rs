@@ -80,7 +80,7 @@ pub fn parse(name: String, path: String, text: String) -> Result<Loaded, Box<Dia
 pub fn parse_file(name: String, file: Arc<SourceFile>) -> Result<Loaded, Box<Diagnostic>> {
     match crate::scenario::yaml::from_str::<ScenarioDoc>(&file.text) {
         Ok(doc) => Ok(Loaded { name, file, doc }),
-        Err(e) => Err(Box::new(yaml_error(&file, &e))),
+        Err(e) => Err(Box::new(e.diagnostic(&file))),
     }
 }
 
@@ -167,39 +167,6 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
     Ok(ok)
 }
 
-/// A YAML error as a diagnostic at its place, with a "did you mean" for an unknown key.
-fn yaml_error(file: &Arc<SourceFile>, e: &crate::scenario::yaml::Error) -> Diagnostic {
-    let mut d = Diagnostic::new(first_line(&e.message));
-    if let Some(loc) = e.loc {
-        d = d.at(crate::scenario::source::Span::new(file, loc));
-    }
-    match unknown_field_hint(&e.message) {
-        Some(hint) => d.help(hint),
-        None => d,
-    }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).to_string()
-}
-
-/// From "unknown field `captures`, expected one of name, capture, …" (with or without
-/// backticks around the options) suggest the closest key.
-fn unknown_field_hint(msg: &str) -> Option<String> {
-    let rest = msg.split("unknown field `").nth(1)?;
-    let (field, rest) = rest.split_once('`')?;
-    let list = rest
-        .split("expected one of")
-        .nth(1)
-        .or_else(|| rest.split("expected").nth(1))?;
-    let list = list.lines().next().unwrap_or(list);
-    let options = list
-        .split(',')
-        .map(|o| o.trim().trim_matches('`').trim_end_matches('.').trim())
-        .filter(|o| !o.is_empty());
-    crate::suggest::did_you_mean(field, options)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,13 +198,5 @@ mod tests {
         assert_eq!(v["first_name"], "No");
         assert_eq!(v["a"], "yes");
         assert_eq!(v["b"], true);
-    }
-
-    #[test]
-    fn unknown_key_hint() {
-        let h = unknown_field_hint(
-            "unknown field `captures`, expected one of `name`, `capture`, `expect`",
-        );
-        assert_eq!(h.as_deref(), Some("did you mean `capture`?"));
     }
 }

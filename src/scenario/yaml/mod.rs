@@ -17,8 +17,10 @@ pub mod spanned;
 
 pub use spanned::Spanned;
 
-use crate::scenario::source::Loc;
+use crate::diagnostic::Diagnostic;
+use crate::scenario::source::{Loc, SourceFile, Span};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 /// A YAML or shape problem, at the innermost value it concerns when known.
 #[derive(Debug, Clone)]
@@ -35,11 +37,38 @@ impl Error {
         }
     }
 
+    /// As a diagnostic at its place in `file`, with a "did you mean" for an unknown key.
+    pub fn diagnostic(&self, file: &Arc<SourceFile>) -> Diagnostic {
+        let first = self.message.lines().next().unwrap_or_default();
+        let mut d = Diagnostic::new(first);
+        if let Some(loc) = self.loc {
+            d = d.at(Span::new(file, loc));
+        }
+        d.help = unknown_field_hint(&self.message);
+        d
+    }
+
     /// Sets the location unless an inner value already did (the innermost place wins).
     pub fn at(mut self, loc: Loc) -> Error {
         self.loc.get_or_insert(loc);
         self
     }
+}
+
+/// From "unknown field `captures`, expected one of `name`, `capture`, …" suggest the closest key.
+fn unknown_field_hint(msg: &str) -> Option<String> {
+    let rest = msg.split("unknown field `").nth(1)?;
+    let (field, rest) = rest.split_once('`')?;
+    let list = rest
+        .split("expected one of")
+        .nth(1)
+        .or_else(|| rest.split("expected").nth(1))?;
+    let list = list.lines().next().unwrap_or(list);
+    let options = list
+        .split(',')
+        .map(|o| o.trim().trim_matches('`').trim_end_matches('.').trim())
+        .filter(|o| !o.is_empty());
+    crate::suggest::did_you_mean(field, options)
 }
 
 impl std::fmt::Display for Error {
@@ -64,4 +93,15 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     let root = node::parse(text)?;
     let loc = root.loc;
     T::deserialize(root).map_err(|e| e.at(loc))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unknown_key_hint() {
+        let h = super::unknown_field_hint(
+            "unknown field `captures`, expected one of `name`, `capture`, `expect`",
+        );
+        assert_eq!(h.as_deref(), Some("did you mean `capture`?"));
+    }
 }
